@@ -1,0 +1,3 @@
+/// Parquet — read what pyarrow and Spark write, write what pyarrow reads.
+/// Imports no other project target.
+public enum Parquet {}

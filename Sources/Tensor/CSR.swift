@@ -1,0 +1,71 @@
+/// A destination-sorted compressed sparse row structure for one message-passing block:
+/// destination `d` owns edges `offsets[d] ..< offsets[d + 1]`, and edge `e` reads source row
+/// `indices[e]`. Int32 ids keep a block's index traffic at half the bytes of Int.
+public struct CSR: Sendable, Equatable {
+  public let numDst: Int
+  public let numSrc: Int
+  /// `numDst + 1` non-decreasing offsets, `offsets[0] == 0`.
+  public let offsets: [Int32]
+  /// One source row per edge, each in `0..<numSrc`.
+  public let indices: [Int32]
+
+  public var numEdges: Int { indices.count }
+
+  public enum Invalid: Error, Equatable, CustomStringConvertible {
+    case offsetsCount(expected: Int, got: Int)
+    case offsetsNotMonotone(at: Int)
+    case lastOffset(expected: Int, got: Int)
+    case sourceOutOfRange(edge: Int, source: Int32, numSrc: Int)
+
+    public var description: String {
+      switch self {
+      case .offsetsCount(let e, let g): return "CSR: \(g) offsets, expected numDst + 1 = \(e)"
+      case .offsetsNotMonotone(let i): return "CSR: offsets decrease at position \(i)"
+      case .lastOffset(let e, let g): return "CSR: last offset \(g), expected the edge count \(e)"
+      case .sourceOutOfRange(let e, let s, let n):
+        return "CSR: edge \(e) reads source \(s), outside 0..<\(n)"
+      }
+    }
+  }
+
+  /// Validates every offset and index (the public boundary: kernels trust a CSR).
+  public init(numDst: Int, numSrc: Int, offsets: [Int32], indices: [Int32]) throws {
+    guard offsets.count == numDst + 1 else {
+      throw Invalid.offsetsCount(expected: numDst + 1, got: offsets.count)
+    }
+    if offsets[0] != 0 { throw Invalid.offsetsNotMonotone(at: 0) }
+    for i in 1..<offsets.count where offsets[i] < offsets[i - 1] {
+      throw Invalid.offsetsNotMonotone(at: i)
+    }
+    guard Int(offsets[numDst]) == indices.count else {
+      throw Invalid.lastOffset(expected: indices.count, got: Int(offsets[numDst]))
+    }
+    for (e, s) in indices.enumerated() where s < 0 || Int(s) >= numSrc {
+      throw Invalid.sourceOutOfRange(edge: e, source: s, numSrc: numSrc)
+    }
+    self.numDst = numDst
+    self.numSrc = numSrc
+    self.offsets = offsets
+    self.indices = indices
+  }
+
+  /// Builds a CSR from (destination, source) pairs in any order (counting sort, stable).
+  public init(numDst: Int, numSrc: Int, dst: [Int32], src: [Int32]) throws {
+    precondition(dst.count == src.count, "CSR: \(dst.count) destinations, \(src.count) sources")
+    var counts = [Int32](repeating: 0, count: numDst + 1)
+    for (e, d) in dst.enumerated() {
+      guard d >= 0 && Int(d) < numDst else {
+        throw Invalid.sourceOutOfRange(edge: e, source: d, numSrc: numDst)
+      }
+      counts[Int(d) + 1] += 1
+    }
+    for i in 0..<numDst { counts[i + 1] += counts[i] }
+    var fill = counts
+    var idx = [Int32](repeating: 0, count: src.count)
+    for (e, d) in dst.enumerated() {
+      idx[Int(fill[Int(d)])] = src[e]
+      fill[Int(d)] += 1
+    }
+    try self.init(numDst: numDst, numSrc: numSrc, offsets: counts, indices: idx)
+  }
+}

@@ -1,0 +1,64 @@
+import Dispatch
+import CBLAS
+
+/// Thread policy for the numeric core.
+///
+/// Swift kernels split row (or column) ranges over `Threads.count` workers with
+/// `parallelFor`. OpenBLAS has its own pool; the two never run at once because kernels are
+/// called one after another and a BLAS call is never issued from inside `parallelFor` (when one
+/// must be, wrap it in `BLAS.withSingleThread`). `Threads.configure(_:)` sets both pools.
+public enum Threads {
+  nonisolated(unsafe) private static var _count: Int = 1
+  nonisolated(unsafe) private static var configured = false
+
+  /// Number of workers for Swift kernels.
+  public static var count: Int {
+    if !configured { configure(nil) }
+    return _count
+  }
+
+  /// Sets the worker count for Swift kernels and OpenBLAS. `nil` takes `GUST_THREADS` from the
+  /// environment, else the number of active processors. Call once at start-up.
+  public static func configure(_ n: Int?) {
+    var chosen = n ?? 0
+    if chosen <= 0, let env = getenvString("GUST_THREADS"), let v = Int(env), v > 0 { chosen = v }
+    if chosen <= 0 { chosen = ProcessInfoLite.activeProcessorCount }
+    _count = max(1, chosen)
+    configured = true
+    openblas_set_num_threads(Int32(_count))
+  }
+}
+
+/// A raw pointer that may cross into `concurrentPerform` closures. The caller guarantees that
+/// workers touch disjoint ranges.
+public struct SendablePointer<T>: @unchecked Sendable {
+  public let p: UnsafeMutablePointer<T>
+  public init(_ p: UnsafeMutablePointer<T>) { self.p = p }
+}
+
+/// Runs `body(lo, hi)` over `0..<n` split into contiguous chunks, in parallel when the work is
+/// large enough (`n >= 2 * grain`) and more than one thread is configured. `body` must only
+/// touch state owned by its range.
+@inline(__always)
+public func parallelFor(_ n: Int, grain: Int = 1024, _ body: (Int, Int) -> Void) {
+  let threads = Threads.count
+  if threads <= 1 || n < 2 * grain {
+    if n > 0 { body(0, n) }
+    return
+  }
+  let chunks = min(threads, (n + grain - 1) / grain)
+  let per = (n + chunks - 1) / chunks
+  withoutActuallyEscaping(body) { escapable in
+    let box = UncheckedBox(escapable)
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+      let lo = c * per
+      let hi = min(n, lo + per)
+      if lo < hi { box.value(lo, hi) }
+    }
+  }
+}
+
+struct UncheckedBox<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
+}
