@@ -27,7 +27,8 @@ let package = Package(
     .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", providers: [.apt(["liblz4-dev"])]),
 
     // Foundations.
-    .target(name: "Tensor", dependencies: ["CBLAS"]),
+    .target(name: "CKernels"),
+    .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
     .target(name: "Parquet", dependencies: ["CZlib", "CSnappy", "CZstd", "CLZ4"]),
     .target(name: "Proto"),
 

@@ -1,1 +1,21 @@
-print("bench placeholder")
+// `gust-bench` — the numbers `make bench` prints. Each benchmark appends one JSON object a line
+// to bench-results.jsonl (or the path in GUST_BENCH_OUT) and a row to the printed table.
+// Usage: gust-bench [tensor] [--quick]
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+let args = Array(CommandLine.arguments.dropFirst())
+let quick = args.contains("--quick")
+let groups = args.filter { !$0.hasPrefix("--") }
+let known = ["tensor"]
+for g in groups where !known.contains(g) {
+  var msg = "gust-bench: unknown benchmark group '\(g)' (known: \(known.joined(separator: ", ")))\n"
+  msg.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+  exit(2)
+}
+let report = BenchReport(path: getenv("GUST_BENCH_OUT").map { String(cString: $0) } ?? "bench-results.jsonl")
+if groups.isEmpty || groups.contains("tensor") { runTensorBenchmarks(report, quick: quick) }
+report.printTable()

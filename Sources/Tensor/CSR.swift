@@ -69,3 +69,35 @@ public struct CSR: Sendable, Equatable {
     try self.init(numDst: numDst, numSrc: numSrc, offsets: counts, indices: idx)
   }
 }
+
+extension CSR {
+  /// The source-sorted view of the same edges, which the backward pass of a segment reduction
+  /// gathers over: source `s` owns `offsets[s] ..< offsets[s + 1]`, naming destinations.
+  public struct Transposed: Sendable, Equatable {
+    public let offsets: [Int32]
+    public let indices: [Int32]
+  }
+
+  /// Counting sort by source: O(edges + sources), stable (destinations ascend per source).
+  public func transposed() -> Transposed {
+    var tOffsets = [Int32](repeating: 0, count: numSrc + 1)
+    var tIndices = [Int32](repeating: 0, count: numEdges)
+    var cursor = [Int32](repeating: 0, count: max(numSrc, 1))
+    offsets.withUnsafeBufferPointer { ob in
+      indices.withUnsafeBufferPointer { ib in
+        tOffsets.withUnsafeMutableBufferPointer { to in
+          tIndices.withUnsafeMutableBufferPointer { ti in
+            cursor.withUnsafeMutableBufferPointer { cu in
+              Kernels.transposeCSR(
+                tOffsets: to.baseAddress!, tIndices: ti.baseAddress ?? cu.baseAddress!,
+                cursor: cu.baseAddress!, offsets: ob.baseAddress!,
+                indices: ib.baseAddress ?? UnsafePointer(bitPattern: 8)!, numDst: numDst,
+                numSrc: numSrc)
+            }
+          }
+        }
+      }
+    }
+    return Transposed(offsets: tOffsets, indices: tIndices)
+  }
+}

@@ -51,8 +51,13 @@ final class SparseOpTests: XCTestCase {
   func testSegmentMeanParallelPathsMatchReference() throws {
     Threads.configure(2)
     defer { Threads.configure(nil) }
+    // 32: register panels only; 45: a panel plus a scalar tail.
+    for dim in [32, 45] { try checkSegmentMeanLarge(dim: dim) }
+  }
+
+  func checkSegmentMeanLarge(dim: Int) throws {
     var g = Generator(seed: 4)
-    let numSrc = 3000, numDst = 2000, dim = 32
+    let numSrc = 3000, numDst = 2000
     var dst: [Int32] = [], src: [Int32] = []
     for _ in 0..<20000 {
       dst.append(Int32(g.nextInt(below: numDst)))
@@ -78,6 +83,13 @@ final class SparseOpTests: XCTestCase {
     }
     let gx = t.gradient(of: xv)!.storage
     for i in 0..<dx.count { XCTAssertEqual(Double(gx[i]), dx[i], accuracy: 1e-4) }
+  }
+
+  func testTransposeListsDestinationsPerSource() throws {
+    let tr = try sampleCSR().transposed()
+    // sources: 0 ← dst {2}, 1 ← dst {0, 3}, 2 ← dst {3}, 3 ← dst {0, 0}
+    XCTAssertEqual(tr.offsets, [0, 1, 3, 4, 6])
+    XCTAssertEqual(tr.indices, [2, 0, 3, 3, 0, 0])
   }
 
   func testCSRFromPairsSortsByDestinationStably() throws {

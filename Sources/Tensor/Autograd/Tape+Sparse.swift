@@ -31,12 +31,15 @@ extension Tape {
     let (r, d) = shape(x), px = value(x)
     precondition(r == csr.numSrc, "segment reduce: x has \(r) rows, CSR has \(csr.numSrc) sources")
     let (v, out) = output(rows: csr.numDst, cols: d, inputs: [x]) { t, g, _ in
+      let tr = csr.transposed()
       csr.offsets.withUnsafeBufferPointer { ob in
-        csr.indices.withUnsafeBufferPointer { ib in
-          Kernels.segmentReduceBackward(
-            dInp: t.gradPointer(x)!, dOut: g, offsets: ob.baseAddress!,
-            indices: ib.baseAddress ?? UnsafePointer(bitPattern: 8)!, numDst: csr.numDst, dim: d,
-            mean: mean)
+        tr.offsets.withUnsafeBufferPointer { tob in
+          tr.indices.withUnsafeBufferPointer { tib in
+            Kernels.segmentReduceBackward(
+              dInp: t.gradPointer(x)!, dOut: g, tOffsets: tob.baseAddress!,
+              tIndices: tib.baseAddress ?? UnsafePointer(bitPattern: 8)!, offsets: ob.baseAddress!,
+              numSrc: csr.numSrc, dim: d, mean: mean)
+          }
         }
       }
     }

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Tensor
+
+/// Issue 2's figures: the linear layer against raw sgemm, and the segment-mean kernel.
+func runTensorBenchmarks(_ report: BenchReport, quick: Bool) {
+  Threads.configure(nil)
+  let threads = Threads.count
+  print("tensor benchmarks (\(threads) threads; OpenBLAS \(BLAS.threads) threads)")
+  for (n, i, o) in [(10240, 64, 64), (10240, 256, 64), (50000, 128, 128)] {
+    benchLinear(report, n: n, inDim: i, outDim: o, reps: quick ? 5 : 30)
+  }
+  Threads.configure(1)
+  benchSegmentMean(report, edges: 1_000_000, dim: 64, reps: quick ? 3 : 15, label: "1 thread")
+  Threads.configure(nil)
+  if Threads.count > 1 {
+    benchSegmentMean(report, edges: 1_000_000, dim: 64, reps: quick ? 3 : 15,
+                     label: "\(Threads.count) threads")
+  }
+}
+
+/// Forward + backward of `y = x·W + b` through the tape (workspace, gradient buffers, bias and
+/// all) against the same three products issued straight to `cblas_sgemm`.
+func benchLinear(_ report: BenchReport, n: Int, inDim: Int, outDim: Int, reps: Int) {
+  var g = Generator(seed: 1)
+  let x = UnsafeMutablePointer<Float>.allocate(capacity: n * inDim)
+  let dy = UnsafeMutablePointer<Float>.allocate(capacity: n * outDim)
+  let y = UnsafeMutablePointer<Float>.allocate(capacity: n * outDim)
+  let dx = UnsafeMutablePointer<Float>.allocate(capacity: n * inDim)
+  defer { x.deallocate(); dy.deallocate(); y.deallocate(); dx.deallocate() }
+  Init.uniform(x, count: n * inDim, low: -1, high: 1, generator: &g)
+  Init.uniform(dy, count: n * outDim, low: -1, high: 1, generator: &g)
+  let arena = ParameterArena()
+  let w = arena.register("w", rows: inDim, cols: outDim)
+  let b = arena.register("b", rows: 1, cols: outDim)
+  arena.seal()
+  Init.xavierUniform(arena.value(w), count: w.count, fanIn: inDim, fanOut: outDim, generator: &g)
+  let flops = 3.0 * 2.0 * Double(n) * Double(inDim) * Double(outDim)
+
+  let raw = medianSeconds(reps: reps) {
+    BLAS.sgemm(transA: false, transB: false, m: n, n: outDim, k: inDim, alpha: 1, a: x, lda: inDim,
+               b: arena.value(w), ldb: outDim, beta: 0, c: y, ldc: outDim)
+    BLAS.sgemm(transA: false, transB: true, m: n, n: inDim, k: outDim, alpha: 1, a: dy, lda: outDim,
+               b: arena.value(w), ldb: outDim, beta: 0, c: dx, ldc: inDim)
+    BLAS.sgemm(transA: true, transB: false, m: inDim, n: outDim, k: n, alpha: 1, a: x, lda: inDim,
+               b: dy, ldb: outDim, beta: 1, c: arena.gradient(w), ldc: outDim)
+  }
+  let tape = Tape()
+  let seed = Tensor(rows: n, cols: outDim, copying: dy)
+  let layer = medianSeconds(reps: reps) {
+    tape.reset()
+    let xv = tape.leaf(value: x, grad: dx, rows: n, cols: inDim)
+    let out = tape.linear(xv, tape.parameter(w, in: arena), bias: tape.parameter(b, in: arena))
+    tape.backward(from: out, seed: seed)
+  }
+  let name = "linear_\(n)x\(inDim)x\(outDim)"
+  report.add(name, value: flops / layer / 1e9, unit: "GFLOP/s", baseline: flops / raw / 1e9,
+             goal: ">= 0.85 of baseline", note: "fwd+bwd; baseline = the 3 raw sgemm calls")
+}
+
+/// Segment mean forward + backward over a random destination-sorted CSR.
+func benchSegmentMean(_ report: BenchReport, edges: Int, dim: Int, reps: Int, label: String) {
+  var g = Generator(seed: 2)
+  let numDst = edges / 10, numSrc = Int(getenv("SEG_SRC").map { String(cString: $0) } ?? "") ?? edges / 5
+  var dst = [Int32](repeating: 0, count: edges), src = [Int32](repeating: 0, count: edges)
+  for e in 0..<edges {
+    dst[e] = Int32(g.nextInt(below: numDst))
+    src[e] = Int32(g.nextInt(below: numSrc))
+  }
+  guard let csr = try? CSR(numDst: numDst, numSrc: numSrc, dst: dst, src: src) else { return }
+  let x = UnsafeMutablePointer<Float>.allocate(capacity: numSrc * dim)
+  let dx = UnsafeMutablePointer<Float>.allocate(capacity: numSrc * dim)
+  let y = UnsafeMutablePointer<Float>.allocate(capacity: numDst * dim)
+  let dy = UnsafeMutablePointer<Float>.allocate(capacity: numDst * dim)
+  defer { x.deallocate(); dx.deallocate(); y.deallocate(); dy.deallocate() }
+  Init.uniform(x, count: numSrc * dim, low: -1, high: 1, generator: &g)
+  Init.uniform(dy, count: numDst * dim, low: -1, high: 1, generator: &g)
+  dx.initialize(repeating: 0, count: numSrc * dim)
+  let (t, tf, tb) = csr.offsets.withUnsafeBufferPointer { ob in
+    csr.indices.withUnsafeBufferPointer { ib in
+      let fwd = {
+        Kernels.segmentReduceForward(out: y, inp: x, offsets: ob.baseAddress!, indices: ib.baseAddress!,
+                                     numDst: numDst, dim: dim, mean: true)
+      }
+      let bwd = {
+        let tr = csr.transposed()
+        tr.offsets.withUnsafeBufferPointer { tob in
+          tr.indices.withUnsafeBufferPointer { tib in
+            Kernels.segmentReduceBackward(dInp: dx, dOut: dy, tOffsets: tob.baseAddress!,
+                                          tIndices: tib.baseAddress!, offsets: ob.baseAddress!,
+                                          numSrc: numSrc, dim: dim, mean: true)
+          }
+        }
+      }
+      return (medianSeconds(reps: reps) { fwd(); bwd() }, medianSeconds(reps: reps, fwd),
+              medianSeconds(reps: reps, bwd))
+    }
+  }
+  print("    forward \(fmt(Double(edges) / tf / 1e6)) M edges/s, backward \(fmt(Double(edges) / tb / 1e6)) M edges/s")
+  report.add("segment_mean_1M_d\(dim)_\(label.replacingOccurrences(of: " ", with: ""))",
+             value: Double(edges) / t / 1e6, unit: "M edges/s", goal: label == "1 thread" ? ">= 30" : "-",
+             note: "fwd+bwd incl. transpose, \(numDst) dst, \(numSrc) src, \(label)")
+}
+
+extension String {
+  func replacingOccurrences(of a: String, with b: String) -> String {
+    split(separator: Character(a), omittingEmptySubsequences: false).joined(separator: b)
+  }
+}
