@@ -15,6 +15,7 @@ let package = Package(
     .library(name: "Tensor", targets: ["Tensor"]),
     .library(name: "Parquet", targets: ["Parquet"]),
     .library(name: "Proto", targets: ["Proto"]),
+    .library(name: "Graph", targets: ["Graph"]),
   ],
   targets: [
     // System libraries (Debian -dev packages; `make deps` installs them).
@@ -31,6 +32,7 @@ let package = Package(
     .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
     .target(name: "Parquet", dependencies: ["CZlib", "CSnappy", "CZstd", "CLZ4"]),
     .target(name: "Proto"),
+    .target(name: "Graph", dependencies: ["CZlib"]),
 
     // Executables (thin).
     .executableTarget(name: "Launcher", path: "Sources/Launcher"),
@@ -41,6 +43,7 @@ let package = Package(
     // Tests.
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),
+    .testTarget(name: "GraphTests", dependencies: ["Graph"]),
   ],
   swiftLanguageModes: [.v6]
 )
