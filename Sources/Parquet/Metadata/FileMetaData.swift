@@ -295,6 +295,9 @@ public struct FileMetaData: Sendable, Equatable {
   public var rowGroups: [RowGroup] = []       // 4
   public var keyValueMetadata: [KeyValue]?    // 5
   public var createdBy: String?               // 6
+  /// 7: one `ColumnOrder` union per leaf column, kept as the member's field id
+  /// (1 = TYPE_DEFINED_ORDER, the only one the spec defines).
+  public var columnOrders: [Int16]?
 
   public init() {}
 
@@ -322,6 +325,11 @@ public struct FileMetaData: Sendable, Equatable {
           try KeyValue.read(&$0)
         }
       case 6: f.createdBy = try r.string(t, "FileMetaData.created_by")
+      case 7: f.columnOrders = try r.list(t, .struct, "column_orders") { r in
+          var member: Int16 = 0
+          try r.readStruct { r, id, t in member = id; try r.skip(t) }
+          return member
+        }
       default: try r.skip(t)
       }
     }
@@ -337,5 +345,8 @@ public struct FileMetaData: Sendable, Equatable {
       w.field(5, structList: keyValueMetadata) { w, kv in kv.write(&w) }
     }
     if let createdBy { w.field(6, string: createdBy) }
+    if let columnOrders {
+      w.field(7, structList: columnOrders) { w, id in w.field(id, emptyStruct: ()) }
+    }
   }
 }
