@@ -41,7 +41,7 @@ extension ColumnData {
   var floats: [Float]? { if case .float(let v) = values { return v } else { return nil } }
   var doubles: [Double]? { if case .double(let v) = values { return v } else { return nil } }
   var bools: [Bool]? { if case .bool(let v) = values { return v } else { return nil } }
-  var nanos: [Int64]? { if case .timestampNanos(let v) = values { return v } else { return nil } }
+  var nanos: [Int64]? { try? values.timestamps(in: .nanos) }
   var strings: [String]? { values.strings }
 
   /// Rows of a list column as arrays of optional elements; nil rows for null lists.

@@ -1,9 +1,11 @@
 /// Typed values of one column for one row group (or many, after `append`).
 ///
 /// Logical types are applied: STRING stays bytes (`.string`), ints of 8–32 bits become `Int32`
-/// (UINT_32 becomes `Int64`, UINT_64 `UInt64`), DATE is days since 1970-01-01 (`.date`), every
-/// TIMESTAMP (millis, micros, nanos) and INT96 becomes **nanoseconds since the Unix epoch, UTC**
-/// (`.timestampNanos`), DECIMAL becomes `Double`, FLOAT16 becomes `Float`.
+/// (UINT_32 becomes `Int64`, UINT_64 `UInt64`), DATE is days since 1970-01-01 (`.date`),
+/// TIMESTAMP keeps **its file's unit** (`.timestamp(values, unit:)`, since the Unix epoch; one
+/// fixed unit would either overflow — millis/micros data beyond 1677...2262 in nanoseconds — or
+/// drop precision); INT96 becomes nanoseconds (wrapping like Arrow for dates past 2262); use
+/// `nanoseconds()`/`microseconds()` for one unit. DECIMAL becomes `Double`, FLOAT16 `Float`.
 ///
 /// Null slots hold a zero value (an empty byte string) so that arrays stay dense.
 public enum ColumnValues: Sendable, Equatable {
@@ -14,7 +16,7 @@ public enum ColumnValues: Sendable, Equatable {
   case float([Float])
   case double([Double])
   case date([Int32])
-  case timestampNanos([Int64])
+  case timestamp([Int64], unit: TimeUnit)
   /// UTF-8 strings: value i is `bytes[offsets[i]..<offsets[i+1]]`.
   case string(offsets: [Int32], bytes: [UInt8])
   case binary(offsets: [Int32], bytes: [UInt8])
@@ -25,7 +27,7 @@ public enum ColumnValues: Sendable, Equatable {
     switch self {
     case .bool(let v): v.count
     case .int32(let v), .date(let v): v.count
-    case .int64(let v), .timestampNanos(let v): v.count
+    case .int64(let v), .timestamp(let v, _): v.count
     case .uint64(let v): v.count
     case .float(let v): v.count
     case .double(let v): v.count
@@ -45,6 +47,26 @@ public enum ColumnValues: Sendable, Equatable {
     }
   }
 
+  /// Timestamps in one unit: `.nanos` or `.micros` or `.millis` (exact when converting to a
+  /// finer unit; throws `.unsupported` on Int64 overflow; truncates toward zero when coarser).
+  public func timestamps(in target: TimeUnit) throws -> [Int64] {
+    guard case .timestamp(let v, let unit) = self else {
+      throw ParquetError(.invalidArgument, "not a timestamp column")
+    }
+    func scale(_ u: TimeUnit) -> Int64 { u == .millis ? 1 : u == .micros ? 1_000 : 1_000_000 }
+    let from = scale(unit), to = scale(target)
+    if from == to { return v }
+    if to > from {
+      let m = to / from
+      return try v.map {
+        let (r, o) = $0.multipliedReportingOverflow(by: m)
+        if o { throw ParquetError(.unsupported, "timestamp \($0) overflows Int64 in \(target)") }
+        return r
+      }
+    }
+    return v.map { $0 / (from / to) }
+  }
+
   /// Appends another chunk of the same case (row groups of one column).
   mutating func append(_ other: ColumnValues) throws {
     switch (self, other) {
@@ -52,7 +74,8 @@ public enum ColumnValues: Sendable, Equatable {
     case (.int32(var a), .int32(let b)): a += b; self = .int32(a)
     case (.date(var a), .date(let b)): a += b; self = .date(a)
     case (.int64(var a), .int64(let b)): a += b; self = .int64(a)
-    case (.timestampNanos(var a), .timestampNanos(let b)): a += b; self = .timestampNanos(a)
+    case (.timestamp(var a, let u), .timestamp(let b, let u2)) where u == u2:
+      a += b; self = .timestamp(a, unit: u)
     case (.uint64(var a), .uint64(let b)): a += b; self = .uint64(a)
     case (.float(var a), .float(let b)): a += b; self = .float(a)
     case (.double(var a), .double(let b)): a += b; self = .double(a)

@@ -18,19 +18,8 @@ enum LogicalConversion {
       }
     case (.int64, .integer(_, false)?): return .uint64(s.i64.map { UInt64(bitPattern: $0) })
     case (.int32, .date?): return .date(s.i32)
-    case (.int64, .timestamp(_, let unit)?):
-      let mul: Int64 = unit == .millis ? 1_000_000 : unit == .micros ? 1_000 : 1
-      if mul == 1 { return .timestampNanos(s.i64) }
-      var out = [Int64](repeating: 0, count: s.i64.count)
-      for (i, v) in s.i64.enumerated() {
-        let (r, o) = v.multipliedReportingOverflow(by: mul)
-        guard !o else {
-          throw ParquetError(.unsupported, "timestamp \(v) overflows Int64 nanoseconds")
-        }
-        out[i] = r
-      }
-      return .timestampNanos(out)
-    case (.int96, _): return .timestampNanos(s.i64)
+    case (.int64, .timestamp(_, let unit)?): return .timestamp(s.i64, unit: unit)
+    case (.int96, _): return .timestamp(s.i64, unit: .nanos)
     case (.int32, .decimal(let scale, _)?):
       let f = pow(10.0, Double(-scale))
       return .double(s.i32.map { Double($0) * f })

@@ -11,7 +11,8 @@ public final class ParquetFile {
   public let schema: ParquetSchema
   let file: RandomAccessFile
 
-  public var rowCount: Int { Int(metadata.numRows) }
+  /// Rows in the file: the sum over row groups (the footer's `num_rows` is not always right).
+  public var rowCount: Int { rowGroups.reduce(0) { $0 + Int($1.numRows) } }
   public var rowGroups: [RowGroup] { metadata.rowGroups }
   public var fileSize: Int { file.size }
 
@@ -68,9 +69,7 @@ public final class ParquetFile {
       guard rg.numRows >= 0 else { throw ParquetError(.corrupt, "negative row count", rowGroup: g) }
       total = total &+ rg.numRows
     }
-    guard total == md.numRows else {
-      throw ParquetError(.corrupt, "row groups hold \(total) rows, footer says \(md.numRows)")
-    }
+    _ = total  // some writers leave num_rows at 0; `rowCount` sums the row groups instead
   }
 
   /// The column names a projection accepts (see `ParquetSchema.resolve`).
@@ -141,15 +140,33 @@ public final class ParquetFile {
   }
 
   private func chunkRange(_ md: ColumnMetaData) throws -> (Int, Int) {
-    var start = md.dataPageOffset
-    if let d = md.dictionaryPageOffset, d > 0, d < start { start = d }
-    let length = md.totalCompressedSize
-    guard start >= 4, length >= 0, start <= Int64(file.size),
-          length <= Int64(file.size) - start
-    else {
+    // The chunk starts at its dictionary page when there is one, else at its first data page;
+    // an offset inside the leading magic is bogus (some writers put 0) and is ignored.
+    let candidates = [md.dictionaryPageOffset, md.dataPageOffset].compactMap { $0 }
+      .filter { $0 >= 4 }
+    guard let start = candidates.min() else {
+      throw ParquetError(.corrupt, "column chunk without a valid page offset")
+    }
+    var length = md.totalCompressedSize
+    guard length >= 0, start <= Int64(file.size), length <= Int64(file.size) - start else {
       throw ParquetError(.corrupt, "column chunk at \(start)+\(length) lies outside the file of "
                          + "\(file.size) bytes")
     }
+    // Old parquet-mr (PARQUET-816) left the dictionary page header out of the chunk size:
+    // read up to 100 more bytes, as other readers do, within the file.
+    if Self.hasDictionarySizeBug(metadata.createdBy) {
+      length = min(length + 100, Int64(file.size) - start)
+    }
     return (Int(start), Int(length))
+  }
+
+  /// parquet-mr before 1.2.9 (or without a version) under-counted dictionary chunks.
+  static func hasDictionarySizeBug(_ createdBy: String?) -> Bool {
+    guard let c = createdBy, c.hasPrefix("parquet-mr") else { return false }
+    guard let r = c.range(of: "version ") else { return true }
+    let v = c[r.upperBound...].prefix { $0.isNumber || $0 == "." }.split(separator: ".")
+      .map { Int($0) ?? 0 }
+    let (a, b, d) = (v.count > 0 ? v[0] : 0, v.count > 1 ? v[1] : 0, v.count > 2 ? v[2] : 0)
+    return (a, b, d) < (1, 2, 9)
   }
 }

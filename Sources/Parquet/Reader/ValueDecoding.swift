@@ -33,8 +33,7 @@ enum ValueDecoding {
       guard s.type == .byteArray else {
         throw ParquetError(.unsupported, "DELTA_LENGTH_BYTE_ARRAY for \(s.type) values")
       }
-      // TODO(encodings): DeltaLengthByteArray has not landed yet.
-      throw ParquetError(.unsupported, "DELTA_LENGTH_BYTE_ARRAY is not wired yet")
+      _ = try DeltaLengthByteArray.decode(data, count: count, offsets: &s.offsets, bytes: &s.data)
     case .deltaByteArray:
       switch s.type {
       case .byteArray:
@@ -50,8 +49,18 @@ enum ValueDecoding {
       default: throw ParquetError(.unsupported, "DELTA_BYTE_ARRAY for \(s.type) values")
       }
     case .byteStreamSplit:
-      // TODO(encodings): ByteStreamSplit has not landed yet.
-      throw ParquetError(.unsupported, "BYTE_STREAM_SPLIT is not wired yet")
+      switch s.type {
+      case .float: try append(&s.f32, count) { _ = try ByteStreamSplit.decodeFloat(data, count: count, into: $0) }
+      case .double: try append(&s.f64, count) { _ = try ByteStreamSplit.decodeDouble(data, count: count, into: $0) }
+      case .int32: try append(&s.i32, count) { _ = try ByteStreamSplit.decodeInt32(data, count: count, into: $0) }
+      case .int64: try append(&s.i64, count) { _ = try ByteStreamSplit.decodeInt64(data, count: count, into: $0) }
+      case .fixedLenByteArray:
+        try append(&s.data, count * s.width) {
+          _ = try ByteStreamSplit.decodeFixedLenByteArray(data, width: s.width, count: count,
+                                                          into: UnsafeMutableRawPointer($0))
+        }
+      default: throw ParquetError(.unsupported, "BYTE_STREAM_SPLIT for \(s.type) values")
+      }
     case .plainDictionary, .rleDictionary:
       throw ParquetError(.corrupt, "dictionary encoding handled by the page decoder")
     case .bitPacked:

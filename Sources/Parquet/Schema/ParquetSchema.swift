@@ -120,11 +120,18 @@ public struct LeafColumn: Sendable {
     let isMap: (SchemaElement) -> Bool = {
       $0.convertedType == .map || $0.convertedType == .mapKeyValue || $0.logicalType == .map
     }
-    if chain.contains(where: isMap) { return .unsupported("maps are not supported") }
     let repeated = chain.indices.filter { chain[$0].repetition == .repeated }
-    if repeated.isEmpty { return .flat }
-    if repeated.count > 1 { return .unsupported("lists of lists are not supported") }
+    if repeated.isEmpty { return chain.contains(where: isMap) ? .unsupported("maps are not supported") : .flat }
+    if repeated.count > 1 {
+      return .unsupported(chain.contains(where: isMap) ? "maps are not supported"
+                          : "lists of lists are not supported")
+    }
     let r = repeated[0]
+    // A map is a repeated key_value group of two fields; with the key alone it reads as a list
+    // of keys (as pyarrow reads it).
+    if chain.contains(where: isMap), (chain[r].numChildren ?? 0) != 1 {
+      return .unsupported("maps are not supported")
+    }
     // Before the repeated node: at most the list wrapper at top level.
     guard r <= 1 else { return .unsupported("lists inside structs are not supported") }
     if r == 1, (chain[0].numChildren ?? 0) != 1 {
