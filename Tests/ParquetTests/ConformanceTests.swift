@@ -18,6 +18,35 @@ final class ConformanceTests: XCTestCase {
     "rle-dict-uncompressed-corrupt-checksum.parquet": [("*", .checksum)],
   ]
 
+  /// Tables written by pyarrow (`Fixtures/pyarrow/`) that Gust refuses on purpose.
+  static let pyarrowExpectedFailures: [String: [(String, ParquetError.Kind)]] = [
+    "codec_brotli.parquet": [("*", .unsupported)],
+  ]
+
+  static var pyarrowDir: URL {
+    FormatTestData.packageRoot.appendingPathComponent("Tests/ParquetTests/Fixtures/pyarrow")
+  }
+
+  /// Every table of `Fixtures/pyarrow/` (each type, nulls, lists, fixed_size_list, dictionary
+  /// strings, row groups, v1/v2 pages, every codec) reads back with pyarrow's values.
+  func testPyarrowWrittenTables() throws {
+    let dir = Self.pyarrowDir
+    let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
+      .filter { $0.hasSuffix(".json") }.sorted()
+    if files.isEmpty { throw XCTSkip("no fixtures yet in \(dir.path)") }
+    var report: [String] = []
+    for jf in files {
+      let name = String(jf.dropLast(".json".count)) + ".parquet"
+      let path = dir.appendingPathComponent(name).path
+      guard FileManager.default.fileExists(atPath: path) else { continue }
+      let json = try JSONSerialization.jsonObject(
+        with: Data(contentsOf: dir.appendingPathComponent(jf))) as! [String: Any]
+      report.append("\(name): " + check(name, path, json,
+                                        allowed: Self.pyarrowExpectedFailures[name] ?? []))
+    }
+    print("pyarrow-written tables:\n  " + report.joined(separator: "\n  "))
+  }
+
   static var expectedDir: URL {
     FormatTestData.packageRoot.appendingPathComponent("Tests/ParquetTests/Fixtures/expected")
   }
@@ -33,14 +62,15 @@ final class ConformanceTests: XCTestCase {
       guard FileManager.default.fileExists(atPath: path) else { continue }
       let json = try JSONSerialization.jsonObject(
         with: Data(contentsOf: Self.expectedDir.appendingPathComponent(jf))) as! [String: Any]
-      report.append("\(name): " + check(name, path, json))
+      report.append("\(name): " + check(name, path, json,
+                                        allowed: Self.expectedFailures[name] ?? []))
     }
     print("parquet-testing conformance:\n  " + report.joined(separator: "\n  "))
   }
 
   /// Returns a one-line status; records XCTest failures for unexpected outcomes.
-  private func check(_ name: String, _ path: String, _ json: [String: Any]) -> String {
-    let allowed = Self.expectedFailures[name] ?? []
+  private func check(_ name: String, _ path: String, _ json: [String: Any],
+                     allowed: [(String, ParquetError.Kind)]) -> String {
     func allowedKind(_ column: String) -> ParquetError.Kind? {
       allowed.first { $0.0 == "*" || $0.0 == column }?.1
     }
@@ -129,6 +159,17 @@ final class ConformanceTests: XCTestCase {
       let bytes = valid.map { UInt8($0 ? 1 : 0) }
       let got = bytes.withUnsafeBytes { Int(FixtureCRC.crc32($0)) }
       if got != crc { return "validity crc \(got), pyarrow \(crc)" }
+    }
+    if let all = col["values"] as? [Any] {
+      guard all.count == rows else { return "\(rows) rows, pyarrow \(all.count)" }
+      for r in 0..<rows where !Self.matches(rowValue(c, r, arrowType), all[r]) {
+        return "row \(r): got \(String(describing: rowValue(c, r, arrowType))), pyarrow \(all[r])"
+      }
+      if arrowType.hasPrefix("fixed_size_list"), c.listValidity?.contains(false) != true {
+        guard let w = c.vectorWidth, arrowType.hasSuffix("[\(w)]") else {
+          return "fixed_size_list without a constant width"
+        }
+      }
     }
     let head = col["head"] as? [Any] ?? []
     let tail = col["tail"] as? [Any] ?? []
