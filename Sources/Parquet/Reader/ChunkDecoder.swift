@@ -80,6 +80,18 @@ struct ChunkDecoder {
   }
 
   private mutating func decodePage(_ h: PageHeader, _ body: UnsafeRawBufferPointer) throws {
+    // A page may not hold more level entries than the chunk has left (bounds allocations
+    // made from the page's counts by the footer's count).
+    let pageValues = h.dataPage.map { Int($0.numValues) } ?? h.dataPageV2.map { Int($0.numValues) }
+    if let n = pageValues, n > Int(meta.numValues) - levelEntries {
+      throw ParquetError(.corrupt, "page of \(n) values exceeds the \(Int(meta.numValues) - levelEntries) "
+                         + "the column chunk has left")
+    }
+    // And not more than its bytes can plausibly encode (RLE packs long runs into a few bytes,
+    // hence the floor of 2^24 entries; pyarrow writes at most 20k rows per page by default).
+    if let n = pageValues, n > max(64 * Int(h.uncompressedPageSize), 1 << 24) {
+      throw ParquetError(.corrupt, "page claims \(n) values in \(h.uncompressedPageSize) bytes")
+    }
     switch h.pageType {
     case .dictionaryPage?:
       guard let d = h.dictionaryPage else {
