@@ -65,7 +65,7 @@ final class EncodingPlainTests: XCTestCase {
     // 1970-01-01T00:00:00.000000001: nanos 1, Julian day 2440588 (0x253d8c).
     // 1970-01-02T00:00:00: nanos 0, day 2440589. 1969-12-31T23:59:59.5: nanos 86399.5e9, day 2440587.
     var bytes: [UInt8] = []
-    for (nanos, day) in [(Int64(1), Int32(2_440_588)), (0, 2_440_589), (86_399_500_000_000, 2_440_587)] {
+    for (nanos, day) in [(Int64(1), UInt32(2_440_588)), (0, 2_440_589), (86_399_500_000_000, 2_440_587)] {
       withUnsafeBytes(of: nanos.littleEndian) { bytes.append(contentsOf: $0) }
       withUnsafeBytes(of: day.littleEndian) { bytes.append(contentsOf: $0) }
     }
@@ -74,6 +74,9 @@ final class EncodingPlainTests: XCTestCase {
     let used = try bytes.withUnsafeBytes { r in try out.withUnsafeMutableBufferPointer { try Plain.decodeInt96(r, count: 3, into: $0.baseAddress!) } }
     XCTAssertEqual(used, 36)
     XCTAssertEqual(out, [1, 86_400_000_000_000, -500_000_000])
+    // The day is unsigned (as Arrow reads it): day 0xffffffff is far in the future, wrapping.
+    let far = Plain.int96Nanoseconds(julianDay: .max, nanosecondsOfDay: 0)
+    XCTAssertEqual(far, (Int64(UInt32.max) - 2_440_588) &* 86_400_000_000_000)
   }
 
   func testBooleansBitPackedLSBFirst() throws {

@@ -37,7 +37,8 @@ public enum Plain {
   }
 
   /// INT96 (8 bytes nanoseconds of the day, then 4 bytes Julian day, little-endian) as
-  /// nanoseconds since 1970-01-01 (wrapping, as other readers do, for dates past year 2262).
+  /// nanoseconds since 1970-01-01. As in Arrow, the day is unsigned and the arithmetic wraps
+  /// (dates outside 1677...2262 come out as pyarrow reads them).
   public static func decodeInt96(_ data: UnsafeRawBufferPointer, count: Int,
                                  into dst: UnsafeMutablePointer<Int64>) throws -> Int {
     let bytes = try need(data, count: count, width: 12, "INT96")
@@ -45,14 +46,14 @@ public enum Plain {
     let src = data.baseAddress!
     for i in 0..<count {
       let nanos = Int64(littleEndian: src.loadUnaligned(fromByteOffset: i * 12, as: Int64.self))
-      let day = Int32(littleEndian: src.loadUnaligned(fromByteOffset: i * 12 + 8, as: Int32.self))
+      let day = UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i * 12 + 8, as: UInt32.self))
       dst[i] = int96Nanoseconds(julianDay: day, nanosecondsOfDay: nanos)
     }
     return bytes
   }
 
   @inline(__always)
-  public static func int96Nanoseconds(julianDay: Int32, nanosecondsOfDay: Int64) -> Int64 {
+  public static func int96Nanoseconds(julianDay: UInt32, nanosecondsOfDay: Int64) -> Int64 {
     (Int64(julianDay) &- julianDayOfUnixEpoch) &* nanosecondsPerDay &+ nanosecondsOfDay
   }
 
