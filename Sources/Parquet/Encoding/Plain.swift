@@ -117,27 +117,37 @@ public enum Plain {
       total += len
     }
     try checkOffsetRange(bytes.count + total)
-    // Pass 2: copy.
+    // Pass 2: copy. Values of up to 16 bytes move as two 8-byte words (the output has 16 bytes
+    // of slack, dropped at the end; later values overwrite the excess).
     let firstOffset = offsets.count
     let firstByte = bytes.count
     offsets.append(contentsOf: repeatElement(0, count: count))
-    bytes.append(contentsOf: repeatElement(0, count: total))
     guard count > 0 else { return pos }
+    bytes.append(contentsOf: repeatElement(0, count: total + 16))
     let src = data.baseAddress!
     offsets.withUnsafeMutableBufferPointer { off in
       bytes.withUnsafeMutableBytes { out in
+        let dst = out.baseAddress!
         var p = 0
         var o = firstByte
         for i in 0..<count {
           let len = Int(UInt32(littleEndian: src.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
           p += 4
-          if len > 0 { (out.baseAddress! + o).copyMemory(from: src + p, byteCount: len) }
+          if len <= 16 && p + 16 <= n {
+            let a = src.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+            let b = src.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self)
+            dst.storeBytes(of: a, toByteOffset: o, as: UInt64.self)
+            dst.storeBytes(of: b, toByteOffset: o + 8, as: UInt64.self)
+          } else if len > 0 {
+            (dst + o).copyMemory(from: src + p, byteCount: len)
+          }
           p += len
           o += len
           off[firstOffset + i] = Int32(truncatingIfNeeded: o)
         }
       }
     }
+    bytes.removeLast(16)
     return pos
   }
 
