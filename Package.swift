@@ -42,7 +42,7 @@ let package = Package(
 
     // Tests.
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
-    .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),
+    .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
   ],
   swiftLanguageModes: [.v6]

@@ -98,7 +98,7 @@ private func String(format digits: Int, _ x: Double) -> String {
   _ = buf.withUnsafeMutableBufferPointer { b in
     withVaList([digits, x]) { vsnprintf(b.baseAddress, 64, "%.*f", $0) }
   }
-  return String(cString: buf)
+  return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 extension String {
