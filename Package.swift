@@ -15,6 +15,7 @@ let package = Package(
     .library(name: "Tensor", targets: ["Tensor"]),
     .library(name: "Parquet", targets: ["Parquet"]),
     .library(name: "Proto", targets: ["Proto"]),
+    .library(name: "Net", targets: ["Net"]),
   ],
   targets: [
     // System libraries (Debian -dev packages; `make deps` installs them).
@@ -32,6 +33,9 @@ let package = Package(
     .target(name: "Parquet", dependencies: ["CZlib", "CSnappy", "CZstd", "CLZ4"]),
     .target(name: "Proto"),
 
+    // Subsystems (import foundations only).
+    .target(name: "Net", dependencies: ["Proto", "COpenSSL"]),
+
     // Executables (thin).
     .executableTarget(name: "Launcher", path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", path: "Sources/GraphServer"),
@@ -41,6 +45,8 @@ let package = Package(
     // Tests.
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),
+    .testTarget(name: "ProtoTests", dependencies: ["Proto"]),
+    .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -22,6 +22,19 @@ public struct InboundBuffer: Sendable {
   /// Bytes that can be written without moving or growing.
   public var writableBytes: Int { storage.count - writerIndex }
 
+  public mutating func write(_ bytes: UnsafeRawBufferPointer) {
+    let n = bytes.count
+    guard n > 0 else { return }
+    ensureWritable(n)
+    storage.withUnsafeMutableBytes { dst in
+      (dst.baseAddress! + writerIndex).copyMemory(from: bytes.baseAddress!, byteCount: n)
+    }
+    writerIndex += n
+  }
+
+  public mutating func write(_ bytes: [UInt8]) { bytes.withUnsafeBytes { write($0) } }
+  public mutating func write(_ bytes: ArraySlice<UInt8>) { bytes.withUnsafeBytes { write($0) } }
+
   public mutating func write(_ bytes: some Collection<UInt8>) {
     let n = bytes.count
     ensureWritable(n)

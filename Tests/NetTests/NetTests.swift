@@ -1,0 +1,6 @@
+import Net
+import XCTest
+
+final class NetSmokeTests: XCTestCase {
+  func testNothingYet() {}
+}
