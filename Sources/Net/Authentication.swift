@@ -32,7 +32,8 @@ public enum Authentication {
     } catch let e as NetError {
       connection.close()
       if e.code == .authenticationFailed { throw e }
-      throw NetError(.authenticationFailed, "refused before authentication: \(e.message)",
+      throw NetError(.authenticationFailed,
+                     "refused before authentication (\(e.code.rawValue)): \(e.message)",
                      peer: e.peer ?? connection.peer.description, requestID: e.requestID,
                      proto: e.proto)
     }

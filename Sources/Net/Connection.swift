@@ -181,13 +181,15 @@ public final class Connection {
       case .timedOut:
         throw error(.timedOut, isMidFrame
           ? "peer stalled mid-frame (deadline passed with the frame incomplete)"
-          : "no reply before the deadline: the peer is silent or stalled")
+          : "nothing received before the deadline: the peer is silent or stalled")
       case .ready, .hangup:
         break
       }
-      let n = inbound.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { tail in
-        recv(fd, tail.baseAddress, tail.count, 0)
-      } as Int
+      var n = 0
+      inbound.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { tail in
+        n = recv(fd, tail.baseAddress, tail.count, 0)
+        return max(n, 0)
+      }
       if n > 0 { continue }
       if n == 0 {
         throw error(.peerClosed, isMidFrame ? "peer closed the connection in the middle of a frame"

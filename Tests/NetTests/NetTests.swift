@@ -1,6 +1,0 @@
-import Net
-import XCTest
-
-final class NetSmokeTests: XCTestCase {
-  func testNothingYet() {}
-}
