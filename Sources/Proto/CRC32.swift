@@ -21,26 +21,28 @@ public enum CRC32 {
 
   /// Continues a running CRC (`crc` = the value returned for the bytes so far; 0 to start).
   public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
-    var c = ~crc
     guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
-    let n = bytes.count
-    var i = 0
-    tables.withUnsafeBufferPointer { t in
+    return tables.withUnsafeBufferPointer { table in
+      // Locals only inside the closure, so the loop state stays in registers.
+      let t = table.baseAddress!
+      let n = bytes.count
+      var c = ~crc
+      var i = 0
       while i + 8 <= n {
         let lo = base.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian ^ c
         let hi = base.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self).littleEndian
-        c = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
-          ^ t[5 * 256 + Int((lo >> 16) & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
-          ^ t[3 * 256 + Int(hi & 0xFF)] ^ t[2 * 256 + Int((hi >> 8) & 0xFF)]
-          ^ t[1 * 256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
-        i += 8
+        c = t[1792 + Int(lo & 0xFF)] ^ t[1536 + Int((lo >> 8) & 0xFF)]
+          ^ t[1280 + Int((lo >> 16) & 0xFF)] ^ t[1024 + Int(lo >> 24)]
+          ^ t[768 + Int(hi & 0xFF)] ^ t[512 + Int((hi >> 8) & 0xFF)]
+          ^ t[256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
+        i &+= 8
       }
       while i < n {
         c = t[Int((c ^ UInt32(base.load(fromByteOffset: i, as: UInt8.self))) & 0xFF)] ^ (c >> 8)
-        i += 1
+        i &+= 1
       }
+      return ~c
     }
-    return ~c
   }
 
   public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 { update(0, bytes) }
