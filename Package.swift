@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "Parquet", targets: ["Parquet"]),
     .library(name: "Proto", targets: ["Proto"]),
     .library(name: "Graph", targets: ["Graph"]),
+    .library(name: "Net", targets: ["Net"]),
   ],
   targets: [
     // System libraries (Debian -dev packages; `make deps` installs them).
@@ -34,6 +35,9 @@ let package = Package(
     .target(name: "Proto"),
     .target(name: "Graph", dependencies: ["CZlib"]),
 
+    // Subsystems (import foundations only).
+    .target(name: "Net", dependencies: ["Proto", "COpenSSL"]),
+
     // Executables (thin).
     .executableTarget(name: "Launcher", path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", path: "Sources/GraphServer"),
@@ -44,6 +48,8 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
+    .testTarget(name: "ProtoTests", dependencies: ["Proto"]),
+    .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
   ],
   swiftLanguageModes: [.v6]
 )
