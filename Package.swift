@@ -16,6 +16,10 @@ let package = Package(
     .library(name: "Parquet", targets: ["Parquet"]),
     .library(name: "Proto", targets: ["Proto"]),
     .library(name: "Graph", targets: ["Graph"]),
+    .library(name: "Config", targets: ["Config"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     // System libraries (Debian -dev packages; `make deps` installs them).
@@ -34,6 +38,9 @@ let package = Package(
     .target(name: "Proto"),
     .target(name: "Graph", dependencies: ["CZlib"]),
 
+    // Subsystems (import foundations only).
+    .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams"), "COpenSSL"]),
+
     // Executables (thin).
     .executableTarget(name: "Launcher", path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", path: "Sources/GraphServer"),
@@ -44,6 +51,7 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
+    .testTarget(name: "ConfigTests", dependencies: ["Config"]),
   ],
   swiftLanguageModes: [.v6]
 )
