@@ -90,7 +90,7 @@ public struct ConfigOverrides: Equatable, Sendable {
           values.append(args[i])
           i += 1
         }
-      } else if i < args.count, !isFlag(args[i]) || Int(args[i]) != nil {
+      } else if i < args.count, !isFlag(args[i]) {
         values = [args[i]]
         i += 1
       }
