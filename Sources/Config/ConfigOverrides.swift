@@ -141,13 +141,14 @@ public struct ConfigOverrides: Equatable, Sendable {
     }
   }
 
-  func applyTask(to raw: inout RawConfig, ids: [String]) throws {
+  func applyTask(to raw: inout RawConfig, ids: [String?]) throws {
+    let known = ids.compactMap { $0 }
     for t in task {
       guard let i = ids.firstIndex(of: t.taskID) else {
         throw ConfigError(
           .badOverride, path: t.flag,
-          "no task has the id '\(t.taskID)' (task ids: \(ids.joined(separator: ", ")))",
-          suggestion: closestName(to: t.taskID, in: ids))
+          "no task has the id '\(t.taskID)' (task ids: \(known.joined(separator: ", ")))",
+          suggestion: closestName(to: t.taskID, in: known))
       }
       let e = Entry(node: try Self.node([t.value], flag: t.flag), path: t.flag)
       let kind = raw.tasks[i].name

@@ -41,10 +41,9 @@ public struct GustConfig: Equatable, Sendable {
   ) throws -> GustConfig {
     var raw = try RawConfig(root: try YNode.parse(yaml: yaml, file: file), file: file)
     try overrides.applyGlobal(to: &raw)
-    if overrides.task.isEmpty { return try build(raw, mode: mode) }
-    // Task overrides address tasks by id: find them on a first parse, then parse again.
-    let first = try build(raw, mode: mode)
-    try overrides.applyTask(to: &raw, ids: first.tasks.map(\.id))
+    // Task overrides address tasks by their id before the override.
+    let ids = raw.tasks.map { TaskID.make(raw: $0, globals: raw.globals) }
+    try overrides.applyTask(to: &raw, ids: ids)
     return try build(raw, mode: mode)
   }
 

@@ -92,16 +92,18 @@ extension TaskConfig {
         NodeRegression(targetNodeType: try nodeType(&r), labelField: try label(&r)))
     case .edgeClassification:
       let (n, w, m) = try classification(&r)
+      let (et, listed) = try edgeType(&r)
       return .edgeClassification(
         EdgeClassification(
-          targetEdgeType: try edgeType(&r), labelField: try label(&r), numClasses: n,
+          targetEdgeType: et, listedEdgeTypes: listed, labelField: try label(&r), numClasses: n,
           multilabel: m, imbalanceClassWeights: w, decoder: try edgeDecoder(&r),
           removeTargetEdgeType: try r.value("remove_target_edge_type", default: true, Read.bool),
           reverseEdgeTypes: try reverseMap(&r)))
     case .edgeRegression:
+      let (et, listed) = try edgeType(&r)
       return .edgeRegression(
         EdgeRegression(
-          targetEdgeType: try edgeType(&r), labelField: try label(&r),
+          targetEdgeType: et, listedEdgeTypes: listed, labelField: try label(&r),
           decoder: try edgeDecoder(&r),
           removeTargetEdgeType: try r.value("remove_target_edge_type", default: true, Read.bool),
           reverseEdgeTypes: try reverseMap(&r)))
@@ -114,9 +116,10 @@ extension TaskConfig {
           featureName: try r.required(
             "reconstruct_nfeat_name", "the node feature to reconstruct", Read.string)))
     case .reconstructEdgeFeature:
+      let (et, listed) = try edgeType(&r)
       return .reconstructEdgeFeature(
         ReconstructEdgeFeature(
-          targetEdgeType: try edgeType(&r),
+          targetEdgeType: et, listedEdgeTypes: listed,
           featureName: try r.required(
             "reconstruct_efeat_name", "the edge feature to reconstruct", Read.string)))
     }
@@ -139,13 +142,15 @@ extension TaskConfig {
     return v
   }
 
-  private static func edgeType(_ r: inout Reader) throws -> EdgeType {
+  /// The first `target_etype` and all of them.
+  private static func edgeType(_ r: inout Reader) throws -> (EdgeType, [EdgeType]) {
     guard let (list, e, _) = try r.get("target_etype", EdgeType.parseList) else {
       r.warnings.append(
         ConfigWarning(
           .defaultAssumed, path: r.pathFor("target_etype"),
           "no target_etype: assuming _N,_E,_N (a homogeneous graph), as GraphStorm does"))
-      return EdgeType("_N", "_E", "_N")
+      let d = EdgeType("_N", "_E", "_N")
+      return (d, [d])
     }
     guard let first = list.first else {
       throw ConfigError(.invalidValue, path: e.path, "target_etype is empty", line: e.node.line)
@@ -154,9 +159,9 @@ extension TaskConfig {
       r.warnings.append(
         ConfigWarning(
           .extraValues, path: e.path,
-          "only the first target_etype (\(first)) is used, as in GraphStorm"))
+          "only the first target_etype (\(first)) is used, as in GraphStorm; the task id joins all"))
     }
-    return first
+    return (first, list)
   }
 
   private static func label(_ r: inout Reader) throws -> String {

@@ -114,6 +114,8 @@ public struct NodeRegression: Equatable, Sendable {
 public struct EdgeClassification: Equatable, Sendable {
   /// The first `target_etype` (GraphStorm uses only the first; default `_N,_E,_N`).
   public var targetEdgeType: EdgeType
+  /// Every `target_etype` listed (GraphStorm trains on the first, but its task id joins all).
+  public var listedEdgeTypes: [EdgeType]
   public var labelField: String
   public var numClasses: Int
   public var multilabel: Bool
@@ -128,6 +130,8 @@ public struct EdgeClassification: Equatable, Sendable {
 
 public struct EdgeRegression: Equatable, Sendable {
   public var targetEdgeType: EdgeType
+  /// Every `target_etype` listed (GraphStorm trains on the first, but its task id joins all).
+  public var listedEdgeTypes: [EdgeType]
   public var labelField: String
   public var decoder: EdgeDecoder
   public var removeTargetEdgeType: Bool
@@ -166,6 +170,8 @@ public struct ReconstructNodeFeature: Equatable, Sendable {
 
 public struct ReconstructEdgeFeature: Equatable, Sendable {
   public var targetEdgeType: EdgeType
+  /// Every `target_etype` listed (GraphStorm trains on the first, but its task id joins all).
+  public var listedEdgeTypes: [EdgeType]
   /// `reconstruct_efeat_name` (required).
   public var featureName: String
 }

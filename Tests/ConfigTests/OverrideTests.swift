@@ -78,6 +78,17 @@ final class OverrideTests: XCTestCase {
     XCTAssertEqual(c.tasks[0].id, "node_classification-paper-y2")
   }
 
+  func testTaskOverrideFixesAValueTheYAMLGetsWrong() throws {
+    let id = "link_prediction-paper_citing_paper"
+    let bad = lpTask + "\n    num_negative_edges: 0"
+    assertConfigError(.invalidValue, path: "gsf.multi_task_learning[0].link_prediction.num_negative_edges") {
+      try parse(yaml(tasks: bad))
+    }
+    let c = try parse(yaml(tasks: bad), overrides: ["--task", "\(id).num_negative_edges=4"])
+    guard case .linkPrediction(let lp) = c.tasks[0].kind else { return XCTFail() }
+    XCTAssertEqual(lp.numNegativeEdges, 4)
+  }
+
   func testTaskOverrideErrors() {
     let id = "link_prediction-paper_citing_paper"
     assertConfigError(

@@ -79,4 +79,40 @@ final class TaskIDTests: XCTestCase {
         "link_prediction-paper_citing_paper__paper_written_by_author__author_writing_pape476a685c",
       ])
   }
+
+  func testRawIDsMatchTypedIDs() throws {
+    // Overrides find tasks by the id of the untyped block; it must equal the typed id.
+    let text = yaml(
+      globals: "g:\n  target_ntype: movie",
+      tasks: """
+        - node_classification:
+            label_field: genre
+            num_classes: 3
+        - node_regression:
+            target_ntype: user
+            label_field: age
+        - edge_classification:
+            target_etype: ["user,rating,movie", "movie,rating-rev,user"]
+            label_field: stars
+            num_classes: 5
+        - edge_regression:
+            label_field: rate
+        - link_prediction:
+            exclude_training_targets: false
+        - link_prediction:
+            train_etype: "user,rating,movie"
+            exclude_training_targets: false
+        - reconstruct_node_feat:
+            reconstruct_nfeat_name: title
+        - reconstruct_edge_feat:
+            target_etype: ["user,rating,movie"]
+            reconstruct_efeat_name: time
+        """)
+    let raw = try RawConfig(root: try YNode.parse(yaml: text, file: "t"), file: "t")
+    let typed = try parse(text).tasks.map(\.id)
+    XCTAssertEqual(raw.tasks.map { TaskID.make(raw: $0, globals: raw.globals) }, typed)
+    XCTAssertEqual(typed[0], "node_classification-movie-genre")  // inherited target_ntype
+    XCTAssertEqual(typed[2], "edge_classification-user_rating_movie__movie_rating-rev_user-stars")  // all listed
+    XCTAssertEqual(typed[3], "edge_regression-_N__E__N-rate")
+  }
 }
