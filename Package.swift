@@ -17,6 +17,10 @@ let package = Package(
     .library(name: "Proto", targets: ["Proto"]),
     .library(name: "Graph", targets: ["Graph"]),
     .library(name: "Net", targets: ["Net"]),
+    .library(name: "Config", targets: ["Config"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     // System libraries (Debian -dev packages; `make deps` installs them).
@@ -37,6 +41,7 @@ let package = Package(
 
     // Subsystems (import foundations only).
     .target(name: "Net", dependencies: ["Proto", "COpenSSL"]),
+    .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams"), "COpenSSL"]),
 
     // Executables (thin).
     .executableTarget(name: "Launcher", path: "Sources/Launcher"),
@@ -50,6 +55,7 @@ let package = Package(
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
     .testTarget(name: "ProtoTests", dependencies: ["Proto"]),
     .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
+    .testTarget(name: "ConfigTests", dependencies: ["Config"]),
   ],
   swiftLanguageModes: [.v6]
 )
