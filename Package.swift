@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "Parquet", targets: ["Parquet"]),
     .library(name: "Proto", targets: ["Proto"]),
     .library(name: "Graph", targets: ["Graph"]),
+    .library(name: "Model", targets: ["Model"]),
   ],
   targets: [
     // System libraries (Debian -dev packages; `make deps` installs them).
@@ -34,6 +35,9 @@ let package = Package(
     .target(name: "Proto"),
     .target(name: "Graph", dependencies: ["CZlib"]),
 
+    // Subsystems.
+    .target(name: "Model", dependencies: ["Tensor"]),
+
     // Executables (thin).
     .executableTarget(name: "Launcher", path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", path: "Sources/GraphServer"),
@@ -44,6 +48,7 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
+    .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
   ],
   swiftLanguageModes: [.v6]
 )
