@@ -76,9 +76,11 @@ func refSoftmaxCE(_ x: DM, _ y: [Int32], _ w: [Double]?) -> Double {
 func refBCE(_ x: DM, _ y: DM, pw: [Double]? = nil, w: [Double]? = nil) -> Double {
   if x.a.isEmpty { return 0 }
   var s = 0.0
+  // −log σ(x) = softplus(−x), −log(1 − σ(x)) = softplus(x): exact for large |x| too.
+  func softplus(_ z: Double) -> Double { max(z, 0) + log1p(exp(-abs(z))) }
   for i in 0..<x.a.count {
-    let p = 1 / (1 + exp(-x.a[i])), col = i % x.c
-    s -= (w?[col] ?? 1) * ((pw?[col] ?? 1) * y.a[i] * log(p) + (1 - y.a[i]) * log(1 - p))
+    let col = i % x.c
+    s += (w?[col] ?? 1) * ((pw?[col] ?? 1) * y.a[i] * softplus(-x.a[i]) + (1 - y.a[i]) * softplus(x.a[i]))
   }
   return s / Double(x.a.count)
 }
