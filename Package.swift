@@ -18,6 +18,7 @@ let package = Package(
     .library(name: "Graph", targets: ["Graph"]),
     .library(name: "Net", targets: ["Net"]),
     .library(name: "Config", targets: ["Config"]),
+    .library(name: "Model", targets: ["Model"]),
   ],
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -42,6 +43,8 @@ let package = Package(
     // Subsystems (import foundations only).
     .target(name: "Net", dependencies: ["Proto", "COpenSSL"]),
     .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams"), "COpenSSL"]),
+    // Subsystems.
+    .target(name: "Model", dependencies: ["Tensor"]),
 
     // Executables (thin).
     .executableTarget(name: "Launcher", path: "Sources/Launcher"),
@@ -56,6 +59,7 @@ let package = Package(
     .testTarget(name: "ProtoTests", dependencies: ["Proto"]),
     .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
     .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+    .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
   ],
   swiftLanguageModes: [.v6]
 )
