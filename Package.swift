@@ -45,6 +45,7 @@ let package = Package(
     .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams"), "COpenSSL"]),
     // Subsystems.
     .target(name: "Model", dependencies: ["Tensor"]),
+    .target(name: "Synth", dependencies: ["Parquet", "Tensor"]),
 
     // Executables (thin).
     .executableTarget(name: "Launcher", path: "Sources/Launcher"),
@@ -60,6 +61,7 @@ let package = Package(
     .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
     .testTarget(name: "ConfigTests", dependencies: ["Config"]),
     .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
+    .testTarget(name: "SynthTests", dependencies: ["Synth", "Parquet", "Config"]),
   ],
   swiftLanguageModes: [.v6]
 )
