@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "Parquet", targets: ["Parquet"]),
     .library(name: "Proto", targets: ["Proto"]),
     .library(name: "Graph", targets: ["Graph"]),
+    .library(name: "Construct", targets: ["Construct"]),
   ],
   targets: [
     // System libraries (Debian -dev packages; `make deps` installs them).
@@ -26,6 +27,7 @@ let package = Package(
     .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
     .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", providers: [.apt(["liblz4-dev"])]),
+    .systemLibrary(name: "CMetis", path: "Sources/CMetis", providers: [.apt(["libmetis-dev"])]),
 
     // Foundations.
     .target(name: "CKernels"),
@@ -34,8 +36,11 @@ let package = Package(
     .target(name: "Proto"),
     .target(name: "Graph", dependencies: ["CZlib"]),
 
+    // Services.
+    .target(name: "Construct", dependencies: ["Graph", "CMetis"]),
+
     // Executables (thin).
-    .executableTarget(name: "Launcher", path: "Sources/Launcher"),
+    .executableTarget(name: "Launcher", dependencies: ["Construct"], path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", path: "Sources/GraphServer"),
     .executableTarget(name: "Trainer", path: "Sources/Trainer"),
     .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS"], path: "Sources/Bench"),
@@ -44,6 +49,7 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
+    .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph"]),
   ],
   swiftLanguageModes: [.v6]
 )
