@@ -11,7 +11,7 @@ enum InputFiles {
   static func expand(_ items: [String], baseDir: String, key: String) throws -> [String] {
     var out: [String] = []
     for item in items {
-      let candidates = item.hasPrefix("/") ? [item] : [baseDir + "/" + item, item]
+      let candidates = item.hasPrefix("/") || baseDir == "." ? [item] : [baseDir + "/" + item, item]
       var found: [String]?
       for path in candidates {
         if item.contains(where: { "*?[".contains($0) }) {
