@@ -47,7 +47,7 @@ let package = Package(
 
     // Tests.
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
-    .testTarget(name: "ParquetTests", dependencies: ["Parquet"]),
+    .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph"]),
   ],

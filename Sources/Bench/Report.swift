@@ -4,6 +4,23 @@ import Glibc
 import Darwin
 #endif
 
+/// Median wall times of two bodies measured in alternation (A, B, A, B, …), so that load from
+/// elsewhere on the machine hits both alike.
+func interleavedMedians(reps: Int, warmup: Int = 2, _ a: () -> Void, _ b: () -> Void) -> (Double, Double) {
+  for _ in 0..<warmup { a(); b() }
+  var ta: [Double] = [], tb: [Double] = []
+  for _ in 0..<reps {
+    var t0 = now()
+    a()
+    ta.append(now() - t0)
+    t0 = now()
+    b()
+    tb.append(now() - t0)
+  }
+  ta.sort(); tb.sort()
+  return (ta[ta.count / 2], tb[tb.count / 2])
+}
+
 /// Monotonic seconds.
 func now() -> Double {
   var ts = timespec()
@@ -81,7 +98,7 @@ private func String(format digits: Int, _ x: Double) -> String {
   _ = buf.withUnsafeMutableBufferPointer { b in
     withVaList([digits, x]) { vsnprintf(b.baseAddress, 64, "%.*f", $0) }
   }
-  return String(cString: buf)
+  return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 extension String {

@@ -1,0 +1,122 @@
+/// Neighbour sampling on one partition: the graph server's core operation.
+///
+/// For each seed (a global node id of the edge type's destination type, owned by this
+/// partition) pick in-edges uniformly without replacement: `fanout` of them, or all when the
+/// eligible degree is at most `fanout` or `fanout < 0`. Eligible edges can be restricted to
+/// those whose `u8` edge mask field is non-zero, and given edge ids can be excluded (a
+/// link-prediction batch's targets and their reverse twins).
+///
+/// Determinism: the choice for a seed depends only on (request seed, edge type, seed node id)
+/// and the node's in-edge list — not on the batch it came in, its position, or thread count —
+/// so the same request gives the same answer on any partitioning with the same global ids.
+public struct SampledEdges: Equatable, Sendable {
+  /// Global ids: destination (the seed), source, and edge, one entry per sampled edge, grouped
+  /// by seed in request order, ascending edge position within a seed.
+  public var dst: [Int64] = []
+  public var src: [Int64] = []
+  public var eid: [Int64] = []
+  public init() {}
+}
+
+extension Partition {
+  /// Samples in-edges of edge type `etype` for `seeds`. `excluded` must be sorted ascending.
+  /// Throws `GraphError(.invalidArgument)` naming the first seed that is not a node of the
+  /// destination type owned by this partition, or an unknown mask field.
+  public func sampleInNeighbors(
+    seeds: [Int64], etype: Int, fanout: Int, maskField: String? = nil,
+    excluded: [Int64] = [], seed: UInt64
+  ) throws -> SampledEdges {
+    guard etype >= 0 && etype < config.etypes.count else {
+      throw GraphError(.invalidArgument, "edge type id \(etype) does not exist (the graph has \(config.etypes.count))")
+    }
+    let et = config.etypes[etype]
+    let dt = config.ntypeId(et.dst)!
+    let range = nodeRange(dt)
+    var mask: UnsafeRawBufferPointer? = nil
+    if let maskField {
+      guard let f = edgeField(etype, maskField), f.info.dtype == .u8, f.info.width == 1 else {
+        throw GraphError(.invalidArgument, "edge type \(et) has no u8 mask field '\(maskField)'")
+      }
+      mask = f.data
+    }
+    for s in seeds where !range.contains(s) {
+      throw GraphError(.invalidArgument, "seed \(s) is not a \(et.dst) node of partition \(partId) (its \(et.dst) ids are \(range.start)..<\(range.end))")
+    }
+    let (indptr, src) = inCSR(etype)
+    let ebase = edgeRange(etype).start
+    var out = SampledEdges()
+    let expect = fanout < 0 ? seeds.count * 8 : seeds.count * fanout
+    out.dst.reserveCapacity(expect); out.src.reserveCapacity(expect); out.eid.reserveCapacity(expect)
+    var eligible: [Int] = []
+    var chosen: [Int] = []
+    for s in seeds {
+      let d = Int(s - range.start)
+      let e0 = Int(indptr[d]), e1 = Int(indptr[d + 1])
+      eligible.removeAll(keepingCapacity: true)
+      for k in e0..<e1 {
+        if let mask, mask[k] == 0 { continue }
+        if !excluded.isEmpty && sortedContains(excluded, ebase + Int64(k)) { continue }
+        eligible.append(k)
+      }
+      chosen.removeAll(keepingCapacity: true)
+      let n = eligible.count
+      if fanout < 0 || n <= fanout {
+        chosen.append(contentsOf: eligible)
+      } else {
+        // Floyd's algorithm: k distinct positions of n with k draws.
+        var stream = SampleStream(seed: seed, etype: etype, node: s)
+        var picked: [Int] = []
+        picked.reserveCapacity(fanout)
+        for j in (n - fanout)..<n {
+          let t = stream.next(below: j + 1)
+          picked.append(picked.contains(t) ? j : t)
+        }
+        picked.sort()
+        for p in picked { chosen.append(eligible[p]) }
+      }
+      for k in chosen {
+        out.dst.append(s)
+        out.src.append(src[k])
+        out.eid.append(ebase + Int64(k))
+      }
+    }
+    return withExtendedLifetime(self) { out }
+  }
+}
+
+@inline(__always)
+func sortedContains(_ a: [Int64], _ x: Int64) -> Bool {
+  var lo = 0, hi = a.count
+  while lo < hi {
+    let mid = (lo + hi) >> 1
+    if a[mid] < x { lo = mid + 1 } else { hi = mid }
+  }
+  return lo < a.count && a[lo] == x
+}
+
+/// A per-(request, edge type, node) random stream: SplitMix64 over a key mixed from the three.
+struct SampleStream {
+  var state: UInt64
+
+  init(seed: UInt64, etype: Int, node: Int64) {
+    var s = seed ^ 0x6A09_E667_F3BC_C908
+    s = SampleStream.mix(s &+ UInt64(bitPattern: Int64(etype)) &* 0x9E37_79B9_7F4A_7C15)
+    state = SampleStream.mix(s ^ UInt64(bitPattern: node))
+  }
+
+  @inline(__always)
+  static func mix(_ x: UInt64) -> UInt64 {
+    var z = x &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// Uniform in `0..<bound` (multiply-shift; the bias for bounds far below 2^32 is negligible
+  /// next to sampling noise, and the result is exactly reproducible).
+  @inline(__always)
+  mutating func next(below bound: Int) -> Int {
+    state = SampleStream.mix(state)
+    return Int(((state >> 32) &* UInt64(bound)) >> 32)
+  }
+}

@@ -1,0 +1,127 @@
+/// Decoded physical values of one column chunk, appended page by page. INT96 is stored as
+/// nanoseconds since the epoch in `i64`. Null slots are filled in by `expandTail` after each
+/// page so the arrays stay dense (one entry per slot).
+struct ValueStore {
+  let type: PhysicalType
+  /// FIXED_LEN_BYTE_ARRAY width in bytes.
+  let width: Int
+  var bools: [Bool] = []
+  var i32: [Int32] = []
+  var i64: [Int64] = []
+  var f32: [Float] = []
+  var f64: [Double] = []
+  /// BYTE_ARRAY: value i is `data[offsets[i]..<offsets[i+1]]`; FLBA: `data[i*width...]`.
+  var offsets: [Int32] = [0]
+  var data: [UInt8] = []
+
+  init(type: PhysicalType, width: Int) {
+    self.type = type
+    self.width = width
+  }
+
+  var count: Int {
+    switch type {
+    case .boolean: bools.count
+    case .int32: i32.count
+    case .int64, .int96: i64.count
+    case .float: f32.count
+    case .double: f64.count
+    case .byteArray: offsets.count - 1
+    case .fixedLenByteArray: width == 0 ? 0 : data.count / width
+    }
+  }
+
+  /// After a page appended `nonNull` values at `base`, spreads them over the page's slots
+  /// (`valid`, one per slot) with zero values in null slots, in place, back to front.
+  mutating func expandTail(base: Int, valid: ArraySlice<Bool>) {
+    let slots = valid.count
+    let first = valid.startIndex
+    func spread<T>(_ a: inout [T], zero: T) {
+      let nonNull = a.count - base
+      if nonNull == slots { return }
+      a.append(contentsOf: repeatElement(zero, count: slots - nonNull))
+      var src = base + nonNull - 1
+      var dst = base + slots - 1
+      while dst >= base {
+        if valid[first + (dst - base)] {
+          a[dst] = a[src]
+          src -= 1
+        } else {
+          a[dst] = zero
+        }
+        dst -= 1
+      }
+    }
+    switch type {
+    case .boolean: spread(&bools, zero: false)
+    case .int32: spread(&i32, zero: 0)
+    case .int64, .int96: spread(&i64, zero: 0)
+    case .float: spread(&f32, zero: 0)
+    case .double: spread(&f64, zero: 0)
+    case .byteArray:
+      // offsets has base+1+nonNull entries; null slots repeat the previous end offset.
+      let nonNull = offsets.count - 1 - base
+      if nonNull == slots { return }
+      offsets.append(contentsOf: repeatElement(0, count: slots - nonNull))
+      var src = base + nonNull  // index of the end offset of the last non-null value
+      var dst = base + slots
+      while dst > base {
+        if valid[first + (dst - base - 1)] {
+          offsets[dst] = offsets[src]
+          src -= 1
+        } else {
+          offsets[dst] = offsets[src]  // empty: end = start = previous value's end
+        }
+        dst -= 1
+      }
+    case .fixedLenByteArray:
+      let nonNull = width == 0 ? 0 : data.count / width - base
+      if nonNull == slots || width == 0 { return }
+      data.append(contentsOf: repeatElement(0, count: (slots - nonNull) * width))
+      var src = base + nonNull - 1
+      var dst = base + slots - 1
+      while dst >= base {
+        if valid[first + (dst - base)] {
+          if src != dst {
+            for k in 0..<width { data[dst * width + k] = data[src * width + k] }
+          }
+          src -= 1
+        } else {
+          for k in 0..<width { data[dst * width + k] = 0 }
+        }
+        dst -= 1
+      }
+    }
+  }
+
+  /// Appends `dict[idx]` for each index; indices are checked against the dictionary size.
+  mutating func gather(from dict: ValueStore, indices: UnsafeBufferPointer<Int32>) throws {
+    let n = dict.count
+    for i in indices where i < 0 || Int(i) >= n {
+      throw ParquetError(.corrupt, "dictionary index \(i) outside a dictionary of \(n) values")
+    }
+    switch type {
+    case .boolean: for i in indices { bools.append(dict.bools[Int(i)]) }
+    case .int32: for i in indices { i32.append(dict.i32[Int(i)]) }
+    case .int64, .int96: for i in indices { i64.append(dict.i64[Int(i)]) }
+    case .float: for i in indices { f32.append(dict.f32[Int(i)]) }
+    case .double: for i in indices { f64.append(dict.f64[Int(i)]) }
+    case .byteArray:
+      var end = offsets[offsets.count - 1]
+      for i in indices {
+        let s = Int(dict.offsets[Int(i)]), e = Int(dict.offsets[Int(i) + 1])
+        data.append(contentsOf: dict.data[s..<e])
+        end += Int32(e - s)
+        offsets.append(end)
+      }
+      guard data.count <= Int(Int32.max) else {
+        throw ParquetError(.unsupported, "more than 2 GiB of byte-array data in one row group")
+      }
+    case .fixedLenByteArray:
+      for i in indices {
+        let s = Int(i) * width
+        data.append(contentsOf: dict.data[s..<s + width])
+      }
+    }
+  }
+}
