@@ -37,7 +37,7 @@ let package = Package(
     .target(name: "Graph", dependencies: ["CZlib"]),
 
     // Services.
-    .target(name: "Construct", dependencies: ["Graph", "CMetis"]),
+    .target(name: "Construct", dependencies: ["Graph", "Parquet", "CMetis"]),
 
     // Executables (thin).
     .executableTarget(name: "Launcher", dependencies: ["Construct"], path: "Sources/Launcher"),
@@ -49,7 +49,7 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
-    .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph"]),
+    .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
   ],
   swiftLanguageModes: [.v6]
 )

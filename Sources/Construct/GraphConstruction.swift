@@ -47,8 +47,7 @@ public enum GraphConstruction {
       let transformed = try TransformedConfig.json(configFile: options.confFile, learned: built.learned,
                                                    addReverseEdges: options.addReverseEdges)
       try transformed.write(to: URL(fileURLWithPath: tmp + "/data_transform_new.json"))
-      // TODO(parquet): raw_id_mappings/<ntype>/part-00000.parquet (orig, new) for every node
-      // type, from `built.idMaps`, once the Parquet writer is merged.
+      try RawIdMappings.write(built.idMaps, root: tmp)
       try replace(out, with: tmp)
       return ConstructSummary(outputDir: out, config: pc, droppedEdges: built.droppedEdges, edgeCut: cut, warnings: warnings)
     } catch {

@@ -31,8 +31,13 @@ enum Splits {
       let paths = items.isEmpty ? [] : try InputFiles.expand(items, baseDir: baseDir, key: key)
       for path in paths {
         if path.hasSuffix(".parquet") {
-          throw ConstructError(.badData, "Parquet split files need the Parquet reader, which is not part of this build yet "
-                                 + "(use a .json file: one id, or one [src, dst] pair, per line)", file: path, key: key)
+          try parquetEntries(path, column: column, key: key) { value, row in
+            for r in try resolve(value, path, row) where !taken[r] {
+              taken[r] = true
+              if valid[r] { masks[s][r] = 1 }
+            }
+          }
+          continue
         }
         guard let data = FileManager.default.contents(atPath: path) else {
           throw ConstructError(.badData, "cannot read the split file", file: path, key: key)
@@ -55,6 +60,26 @@ enum Splits {
       }
     }
     return masks
+  }
+
+  /// The ids (one column) or `[src, dst]` pairs (two columns) of a Parquet split file.
+  static func parquetEntries(_ path: String, column: [String], key: String, _ body: (Any, Int) throws -> Void) throws {
+    guard column.count == 1 || column.count == 2 else {
+      throw ConstructError(.badConfig, "a Parquet split file needs 'column': one id column (nodes) or two (edges)", key: key + ".column")
+    }
+    let table = try ParquetTable(path: path)
+    let cols = try column.map { name in try GraphBuilder.withKey(key + ".column") { try table.read(name) } }
+    func value(_ c: Column, _ r: Int) throws -> Any {
+      guard c.isValid(r) else { throw ConstructError.data(path, row: r + 1, "column '\(c.name)' is null") }
+      switch c.values {
+      case .int64(let a): return a[r]
+      case .string(let a): return a[r]
+      default: throw ConstructError.data(path, "column '\(c.name)' holds \(c.values.typeName) values, not ids")
+      }
+    }
+    for r in 0..<table.rowCount {
+      if cols.count == 1 { try body(try value(cols[0], r), r + 1) } else { try body([try value(cols[0], r), try value(cols[1], r)], r + 1) }
+    }
   }
 }
 

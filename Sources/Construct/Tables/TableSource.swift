@@ -99,13 +99,11 @@ public struct Column: Equatable, Sendable {
 public typealias TableOpener = @Sendable (TableFormat, String) throws -> TableSource
 
 public enum TableSources {
-  /// CSV through `CSVTable`; Parquet is refused until the Parquet reader is wired in.
+  /// CSV through `CSVTable`, Parquet through `ParquetTable`.
   public static let standard: TableOpener = { format, path in
     switch format {
     case .csv(let sep): return try CSVTable(path: path, separator: sep)
-    case .parquet:
-      throw ConstructError(.badData, "Parquet input needs the Parquet reader, which is not part of this build yet "
-                             + "(use CSV input for now)", file: path)
+    case .parquet: return try ParquetTable(path: path)
     }
   }
 
