@@ -19,6 +19,7 @@ public struct ConstructSummary: Sendable {
 /// folder is replaced only when it is empty or holds a Gust graph (a `*.json` partition config
 /// with a `"gust"` section) — never an unrelated folder.
 public enum GraphConstruction {
+  @discardableResult
   public static func run(_ options: ConstructOptions, log: (String) -> Void = { _ in }) throws -> ConstructSummary {
     try options.check()
     let config = try GConstructConfig.load(path: options.confFile)

@@ -244,15 +244,15 @@ struct JSONObject {
 
   private func convert<T>(_ k: String, _ v: Any) throws -> T {
     if T.self == Bool.self {
-      if let n = v as? NSNumber, CFGetTypeIDIsBool(n) { return n.boolValue as! T }
+      if let n = v as? NSNumber, isJSONBool(n) { return n.boolValue as! T }
       throw fail(k, "must be true or false")
     }
     if T.self == Int.self {
-      if let n = v as? NSNumber, !CFGetTypeIDIsBool(n), let i = Int(exactly: n.doubleValue) { return i as! T }
+      if let n = v as? NSNumber, !isJSONBool(n), let i = Int(exactly: n.doubleValue) { return i as! T }
       throw fail(k, "must be an integer")
     }
     if T.self == Double.self {
-      if let n = v as? NSNumber, !CFGetTypeIDIsBool(n) { return n.doubleValue as! T }
+      if let n = v as? NSNumber, !isJSONBool(n) { return n.doubleValue as! T }
       throw fail(k, "must be a number")
     }
     if T.self == String.self {
@@ -269,10 +269,10 @@ struct JSONObject {
 
   func optionalNumbers(_ k: String) throws -> [Double]? {
     guard has(k) else { return nil }
-    if let n = dict[k] as? NSNumber, !CFGetTypeIDIsBool(n) { return [n.doubleValue] }
+    if let n = dict[k] as? NSNumber, !isJSONBool(n) { return [n.doubleValue] }
     guard let a = dict[k] as? [Any] else { throw fail(k, "must be a list of numbers") }
     return try a.enumerated().map { i, x in
-      guard let n = x as? NSNumber, !CFGetTypeIDIsBool(n) else { throw fail("\(k)[\(i)]", "must be a number") }
+      guard let n = x as? NSNumber, !isJSONBool(n) else { throw fail("\(k)[\(i)]", "must be a number") }
       return n.doubleValue
     }
   }
@@ -295,6 +295,6 @@ struct JSONObject {
 
 /// Whether an `NSNumber` from `JSONSerialization` came from `true`/`false` (Foundation keeps
 /// booleans as a distinct subclass whose ObjC type code is `c`; JSON numbers never use it).
-func CFGetTypeIDIsBool(_ n: NSNumber) -> Bool {
+func isJSONBool(_ n: NSNumber) -> Bool {
   String(cString: n.objCType) == "c"
 }
