@@ -16,7 +16,13 @@ let package = Package(
     .library(name: "Parquet", targets: ["Parquet"]),
     .library(name: "Proto", targets: ["Proto"]),
     .library(name: "Graph", targets: ["Graph"]),
+    .library(name: "Net", targets: ["Net"]),
+    .library(name: "Config", targets: ["Config"]),
+    .library(name: "Model", targets: ["Model"]),
     .library(name: "Construct", targets: ["Construct"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     // System libraries (Debian -dev packages; `make deps` installs them).
@@ -36,6 +42,11 @@ let package = Package(
     .target(name: "Proto"),
     .target(name: "Graph", dependencies: ["CZlib"]),
 
+    // Subsystems (import foundations only).
+    .target(name: "Net", dependencies: ["Proto", "COpenSSL"]),
+    .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams"), "COpenSSL"]),
+    // Subsystems.
+    .target(name: "Model", dependencies: ["Tensor"]),
     // Services.
     .target(name: "Construct", dependencies: ["Graph", "Parquet", "CMetis"]),
 
@@ -49,6 +60,10 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
+    .testTarget(name: "ProtoTests", dependencies: ["Proto"]),
+    .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
+    .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+    .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,0 +1,232 @@
+import Proto
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One TCP connection carrying Gust frames. Blocking I/O in the caller's thread, every wait
+/// bounded by a `Deadline` (poll(2) on a non-blocking fd). Owned by one thread at a time; it is
+/// not `Sendable` on purpose. Closing is idempotent and happens at deinit at the latest.
+public final class Connection {
+  /// The other side, for error messages and logs.
+  public let peer: Endpoint
+  /// The file descriptor (-1 once closed).
+  public private(set) var fd: Int32
+  private var decoder: FrameDecoder
+  private var inbound = InboundBuffer(capacity: 64 << 10)
+  private var nextRequestID: UInt64 = 1
+  private let fdLock = Lock()
+
+  /// Largest payload this side accepts (longer claims are refused before allocating).
+  public var maxPayload: Int {
+    get { decoder.maxPayload }
+    set { decoder.maxPayload = newValue }
+  }
+
+  /// Wraps a connected fd (made non-blocking and tuned here).
+  init(fd: Int32, peer: Endpoint, options: SocketOptions, maxPayload: Int) {
+    self.fd = fd
+    self.peer = peer
+    self.decoder = FrameDecoder(maxPayload: maxPayload)
+    Socket.setNonBlocking(fd)
+    Socket.configure(fd, options)
+  }
+
+  deinit { close() }
+
+  /// Closes the fd (idempotent).
+  public func close() {
+    fdLock.withLock {
+      if fd >= 0 {
+        _ = posixClose(fd)
+        fd = -1
+      }
+    }
+  }
+
+  /// Shuts the connection down in both directions without closing the fd, waking a thread
+  /// blocked in `receive` or `send` (it then sees the peer closed). The one call that is safe
+  /// from another thread; the fd number cannot have been reused, as close() takes the same lock.
+  public func shutdown() {
+    fdLock.withLock {
+      if fd >= 0 { _ = posixShutdown(fd) }
+    }
+  }
+
+  public var isOpen: Bool { fd >= 0 }
+
+  /// True when bytes of an incomplete frame are buffered (a close now would be mid-frame).
+  public var isMidFrame: Bool { inbound.readableBytes > 0 || decoder.pendingFrameSize != nil }
+
+  private func error(_ code: NetError.Code, _ message: String, requestID: UInt64? = nil,
+                     proto: ProtoError? = nil) -> NetError {
+    NetError(code, message, peer: peer.description, requestID: requestID, proto: proto)
+  }
+
+  // MARK: connecting
+
+  /// Connects to `endpoint`, retrying refused or unreachable attempts (the server may still be
+  /// starting) with a growing pause until `deadline`.
+  public static func connect(to endpoint: Endpoint, deadline: Deadline,
+                             options: SocketOptions = SocketOptions(),
+                             maxPayload: Int = Proto.defaultMaxPayload) throws -> Connection {
+    var attempts = 0
+    var pauseMs = 10
+    var lastError = "no attempt made"
+    while true {
+      attempts += 1
+      switch attempt(endpoint, deadline: deadline) {
+      case .success(let fd):
+        return Connection(fd: fd, peer: endpoint, options: options, maxPayload: maxPayload)
+      case .failure(let text):
+        lastError = text
+      }
+      let left = deadline.remainingNanoseconds / 1_000_000
+      if left == 0 { break }
+      var ts = timespec(tv_sec: 0, tv_nsec: Int(min(UInt64(pauseMs), left)) * 1_000_000)
+      _ = nanosleep(&ts, nil)
+      pauseMs = min(pauseMs * 2, 500)
+      if deadline.hasPassed { break }
+    }
+    throw NetError(.connectFailed, "could not connect after \(attempts) attempt(s): \(lastError); "
+      + "is the server running and listening on this address?", peer: endpoint.description)
+  }
+
+  private enum Attempt { case success(Int32), failure(String) }
+
+  private static func attempt(_ endpoint: Endpoint, deadline: Deadline) -> Attempt {
+    let fd = socket(endpoint.family, Socket.streamType, 0)
+    if fd < 0 { return .failure("socket: \(errnoText(errno))") }
+    Socket.setNonBlocking(fd)
+    let r = endpoint.withSockaddr { posixConnect(fd, $0, $1) }
+    if r == 0 { return .success(fd) }
+    let e = errno
+    guard e == EINPROGRESS || e == EINTR else {
+      _ = posixClose(fd)
+      return .failure(errnoText(e))
+    }
+    switch Socket.wait(fd, for: Int16(POLLOUT), until: deadline) {
+    case .timedOut:
+      _ = posixClose(fd)
+      return .failure("connect timed out")
+    case .ready, .hangup:
+      var soError: Int32 = 0
+      var len = socklen_t(MemoryLayout<Int32>.size)
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len)
+      if soError == 0 { return .success(fd) }
+      _ = posixClose(fd)
+      return .failure(errnoText(soError))
+    }
+  }
+
+  // MARK: sending
+
+  /// Sends `message` as one frame.
+  public func send(_ message: Message, requestID: UInt64, deadline: Deadline) throws {
+    try send(bytes: message.encodeFrame(requestID: requestID), requestID: requestID,
+             deadline: deadline)
+  }
+
+  /// Sends already-encoded bytes (one or more whole frames; tests also send broken ones).
+  public func send(bytes: [UInt8], requestID: UInt64? = nil, deadline: Deadline) throws {
+    guard fd >= 0 else { throw error(.io, "send on a closed connection", requestID: requestID) }
+    try bytes.withUnsafeBytes { raw in
+      var off = 0
+      while off < raw.count {
+        #if canImport(Glibc)
+        let flags = Int32(MSG_NOSIGNAL)
+        #else
+        let flags: Int32 = 0
+        #endif
+        let n = posixSend(fd, raw.baseAddress! + off, raw.count - off, flags)
+        if n > 0 {
+          off += n
+          continue
+        }
+        let e = errno
+        if n < 0 && e == EINTR { continue }
+        if n < 0 && (e == EAGAIN || e == EWOULDBLOCK) {
+          if case .timedOut = Socket.wait(fd, for: Int16(POLLOUT), until: deadline) {
+            throw error(.timedOut, "peer did not accept data before the deadline (sent \(off) of "
+              + "\(raw.count) bytes): it is stalled or overloaded", requestID: requestID)
+          }
+          continue
+        }
+        if e == EPIPE || e == ECONNRESET {
+          throw error(.peerClosed, "peer closed the connection while we were sending (\(off) of "
+            + "\(raw.count) bytes sent)", requestID: requestID)
+        }
+        throw error(.io, "send: \(errnoText(e))", requestID: requestID)
+      }
+    }
+  }
+
+  // MARK: receiving
+
+  /// The next whole frame, or a `NetError`: `timedOut` when the deadline passes, `peerClosed`
+  /// when the peer closes or resets, `protocolError` when its bytes are not valid frames.
+  public func receive(deadline: Deadline) throws -> Frame {
+    guard fd >= 0 else { throw error(.io, "receive on a closed connection") }
+    while true {
+      do {
+        if let frame = try decoder.decode(buffer: &inbound) { return frame }
+      } catch let e as ProtoError {
+        throw error(.protocolError, e.description, requestID: e.requestID, proto: e)
+      }
+      let pending = decoder.pendingFrameSize.map { $0 - Proto.headerSize } ?? 0
+      let want = max(64 << 10, pending - inbound.readableBytes)
+      switch Socket.wait(fd, for: Int16(POLLIN), until: deadline) {
+      case .timedOut:
+        throw error(.timedOut, isMidFrame
+          ? "peer stalled mid-frame (deadline passed with the frame incomplete)"
+          : "nothing received before the deadline: the peer is silent or stalled")
+      case .ready, .hangup:
+        break
+      }
+      var n = 0
+      inbound.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { tail in
+        n = recv(fd, tail.baseAddress, tail.count, 0)
+        return max(n, 0)
+      }
+      if n > 0 { continue }
+      if n == 0 {
+        throw error(.peerClosed, isMidFrame ? "peer closed the connection in the middle of a frame"
+                                     : "peer closed the connection")
+      }
+      let e = errno
+      if e == EINTR || e == EAGAIN || e == EWOULDBLOCK { continue }
+      if e == ECONNRESET { throw error(.peerClosed, "connection reset by peer") }
+      throw error(.io, "recv: \(errnoText(e))")
+    }
+  }
+
+  /// The next frame decoded as a message; a payload the decoder refuses is a `protocolError`.
+  public func receiveMessage(deadline: Deadline) throws -> (requestID: UInt64, message: Message) {
+    let frame = try receive(deadline: deadline)
+    do {
+      return (frame.requestID, try frame.message())
+    } catch let e as ProtoError {
+      throw error(.protocolError, e.description, requestID: frame.requestID, proto: e)
+    }
+  }
+
+  /// Sends a request and waits for its reply (same request id, the request's reply kind). An
+  /// error reply becomes a `remoteError` carrying it.
+  public func request(_ message: Message, deadline: Deadline) throws -> Message {
+    let id = nextRequestID
+    nextRequestID &+= 1
+    try send(message, requestID: id, deadline: deadline)
+    let (replyID, reply) = try receiveMessage(deadline: deadline)
+    if case .error(let e) = reply {
+      throw NetError(.remoteError, "\(e.code): \(e.message)", peer: peer.description,
+                     requestID: id, remote: e)
+    }
+    guard replyID == id, reply.kind == message.kind.replyKind else {
+      throw error(.unexpectedReply, "sent \(message.kind) as request \(id), got \(reply.kind) "
+        + "for request \(replyID)", requestID: id)
+    }
+    return reply
+  }
+}

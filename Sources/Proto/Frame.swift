@@ -1,0 +1,79 @@
+/// One decoded frame: the envelope fields a receiver acts on, and the payload whose crc32 has
+/// been verified. `Message.decode(kind:payload:)` turns the payload into a message.
+public struct Frame: Equatable, Sendable {
+  public var kind: MessageKind
+  public var flags: UInt32
+  public var requestID: UInt64
+  public var payload: [UInt8]
+
+  public init(kind: MessageKind, flags: UInt32 = 0, requestID: UInt64, payload: [UInt8]) {
+    self.kind = kind
+    self.flags = flags
+    self.requestID = requestID
+    self.payload = payload
+  }
+
+  /// The payload decoded as the message its kind names.
+  public func message() throws -> Message {
+    try Message.decode(kind: kind, payload: payload)
+  }
+
+  /// Header + payload, ready to send.
+  public func encoded() -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(Proto.headerSize + payload.count)
+    Frame.appendHeader(to: &out, kind: kind, flags: flags, requestID: requestID,
+                       payloadLength: payload.count, crc: CRC32.checksum(payload))
+    out.append(contentsOf: payload)
+    return out
+  }
+
+  /// Appends the 28-byte header (layout: Proto.swift).
+  static func appendHeader(to out: inout [UInt8], kind: MessageKind, flags: UInt32,
+                           requestID: UInt64, payloadLength: Int, crc: UInt32) {
+    out.append(contentsOf: headerBytes(kind: kind, flags: flags, requestID: requestID,
+                                       payloadLength: payloadLength, crc: crc))
+  }
+
+  static func headerBytes(kind: MessageKind, flags: UInt32, requestID: UInt64,
+                          payloadLength: Int, crc: UInt32) -> [UInt8] {
+    precondition(payloadLength >= 0 && payloadLength <= Int(UInt32.max),
+                 "payload of \(payloadLength) bytes cannot be framed")
+    var w = WireWriter(reservingCapacity: Proto.headerSize)
+    w.write(Proto.magicValue)
+    w.write(Proto.version)
+    w.write(kind.rawValue)
+    w.write(flags)
+    w.write(requestID)
+    w.write(UInt32(payloadLength))
+    w.write(crc)
+    return w.bytes
+  }
+}
+
+extension Message {
+  /// The whole frame (header + payload) for this message, encoded into one buffer.
+  public func encodeFrame(requestID: UInt64, flags: UInt32 = 0) -> [UInt8] {
+    var w = WireWriter(reservingCapacity: Proto.headerSize + estimatedPayloadSize)
+    for _ in 0..<Proto.headerSize { w.write(UInt8(0)) }
+    encodePayload(into: &w)
+    let payloadLength = w.bytes.count - Proto.headerSize
+    let crc = w.bytes.withUnsafeBytes {
+      CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[Proto.headerSize...]))
+    }
+    w.patch(Frame.headerBytes(kind: kind, flags: flags, requestID: requestID,
+                              payloadLength: payloadLength, crc: crc), at: 0)
+    return w.bytes
+  }
+  /// This message as a `Frame` (payload encoded, not yet framed).
+  public func frame(requestID: UInt64, flags: UInt32 = 0) -> Frame {
+    Frame(kind: kind, flags: flags, requestID: requestID, payload: encodePayload())
+  }
+
+  /// Just the payload bytes.
+  public func encodePayload() -> [UInt8] {
+    var w = WireWriter(reservingCapacity: estimatedPayloadSize)
+    encodePayload(into: &w)
+    return w.bytes
+  }
+}
