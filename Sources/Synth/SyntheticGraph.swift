@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Tensor
+import Rand
 
 /// A synthetic ACM-like heterogeneous graph with planted communities, the shape of
 /// `../shared/bench/gen_acm_like.py` (the anchor benchmark's generator) plus edge labels and an
