@@ -19,6 +19,7 @@ let package = Package(
     .library(name: "Net", targets: ["Net"]),
     .library(name: "Config", targets: ["Config"]),
     .library(name: "Model", targets: ["Model"]),
+    .library(name: "Training", targets: ["Training"]),
   ],
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -46,10 +47,13 @@ let package = Package(
     // Subsystems.
     .target(name: "Model", dependencies: ["Tensor"]),
 
+    // Services: the training loop (no networking; a GraphClient conforms to GraphAccess later).
+    .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor"]),
+
     // Executables (thin).
     .executableTarget(name: "Launcher", path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", path: "Sources/GraphServer"),
-    .executableTarget(name: "Trainer", path: "Sources/Trainer"),
+    .executableTarget(name: "Trainer", dependencies: ["Training"], path: "Sources/Trainer"),
     .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS"], path: "Sources/Bench"),
 
     // Tests.
@@ -60,6 +64,7 @@ let package = Package(
     .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
     .testTarget(name: "ConfigTests", dependencies: ["Config"]),
     .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Config", "Graph", "Tensor"]),
   ],
   swiftLanguageModes: [.v6]
 )
