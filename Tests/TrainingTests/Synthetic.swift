@@ -78,6 +78,7 @@ struct Synthetic {
       let same = g.nextFloat() < 0.5
       var b = pick(papers, community: same ? pc[a] : nil, of: pc)
       if !same { while pc[b] == pc[a] { b = pick(papers, community: nil, of: pc) } }
+      while b == a { b = pick(papers, community: pc[a], of: pc) }  // no self pairs
       rs.append(Int64(a)); rd.append(Int64(b))
       ec.append(pc[a] == pc[b] ? 1 : 0)
       er.append(Float(pc[a]) - 0.5 * Float(pc[b]) + gauss(0.1))
@@ -104,13 +105,13 @@ struct Synthetic {
   func remove() { try? FileManager.default.removeItem(atPath: root) }
 
   /// A YAML with every task kind (the acm_mt.yaml shape), `extra` lines added under `gsf.hyperparam`.
-  static func yaml(epochs: Int = 6, layers: Int = 2, extra: String = "", tasks: String = allTasks) -> String {
+  static func yaml(epochs: Int = 6, layers: Int = 2, batch: Int = 64, extra: String = "", tasks: String = allTasks) -> String {
     """
     version: 1.0
     gsf:
       basic:
         node_feat_name: ["paper:feat"]
-        batch_size: 32
+        batch_size: \(batch)
       gnn:
         model_encoder_type: rgcn
         num_layers: \(layers)
