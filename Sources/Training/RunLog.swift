@@ -88,7 +88,8 @@ public final class RunLog {
     var w = header.map(\.count)
     for r in rows { for (i, c) in r.enumerated() { w[i] = max(w[i], c.count) } }
     func line(_ r: [String]) -> String {
-      r.enumerated().map { $1.padding(toLength: w[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+      let padded = r.enumerated().map { $1.padding(toLength: w[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+      return String(padded.reversed().drop { $0 == " " }.reversed())
     }
     return ([line(header), w.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line)).joined(separator: "\n")
   }

@@ -129,7 +129,9 @@ extension Trainer {
     }
     if !rows.isEmpty { log.info("best scores:\n" + RunLog.table(["task", "metric", "val", "test", "step"], rows)) }
     if let p = options.metricsPath, log.isLeader { log.info("metrics: \(p)") }
-    if let p = tc.saveModelPath, log.isLeader, !selection.kept.isEmpty { log.info("checkpoints: \(p)") }
+    if let p = tc.saveModelPath, log.isLeader, !selection.kept.isEmpty {
+      log.info("checkpoints: " + (p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p))
+    }
   }
 
   /// `gust infer`: restore `restore_model_path` and score every task's test split.

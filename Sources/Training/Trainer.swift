@@ -129,7 +129,7 @@ public final class Trainer {
   // MARK: The loop
 
   public func run() throws -> RunSummary {
-    let save = tc.saveModelPath
+    let save = tc.saveModelPath.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
     if options.resume {
       guard let save else { throw TrainingError(.badInput, "--resume needs save_model_path (--save-model-path)") }
       if let dir = Checkpoint.newest(root: save) { try resume(from: dir) } else { log.info("no checkpoint under \(save): starting from the beginning") }
