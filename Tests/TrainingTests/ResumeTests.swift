@@ -77,6 +77,22 @@ final class ResumeTests: XCTestCase {
     }
   }
 
+  /// `use_early_stop` ends a multi-task run once the selection score stops improving.
+  func testEarlyStoppingEndsTheRun() throws {
+    let s = Self.graph!
+    let yaml = Synthetic.yaml(epochs: 5, extra: """
+      use_early_stop: true
+      early_stop_rounds: 1
+      early_stop_strategy: consecutive_increase
+      model_select_task: node_regression-paper-label_reg
+      """, tasks: [Synthetic.nc, Synthetic.nr].joined(separator: "\n"))
+    let (t, _) = try s.makeTrainer(yaml: yaml, overrides: ["--lr", "1e-12", "--sparse-optimizer-lr", "1e-12"], seed: 4)
+    let r = try t.run()
+    XCTAssertTrue(r.stoppedEarly)
+    XCTAssertEqual(r.epochsCompleted, 2, "a flat score stops the run at the second evaluation")
+    XCTAssertNotNil(r.selection.best["node_regression-paper-label_reg"]?["rmse"])
+  }
+
   /// Model selection and early stopping (GraphStorm's judges, in multi-task mode).
   func testEarlyStoppingJudges() {
     var s = SelectionState()
