@@ -20,6 +20,7 @@ let package = Package(
     .library(name: "Config", targets: ["Config"]),
     .library(name: "Model", targets: ["Model"]),
     .library(name: "Construct", targets: ["Construct"]),
+    .library(name: "Training", targets: ["Training"]),
   ],
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -52,10 +53,13 @@ let package = Package(
     // Services.
     .target(name: "Construct", dependencies: ["Graph", "Parquet", "CMetis"]),
 
+    // Services: the training loop (no networking; a GraphClient conforms to GraphAccess later).
+    .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor"]),
+
     // Executables (thin).
     .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth"], path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", path: "Sources/GraphServer"),
-    .executableTarget(name: "Trainer", path: "Sources/Trainer"),
+    .executableTarget(name: "Trainer", dependencies: ["Training"], path: "Sources/Trainer"),
     .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS"], path: "Sources/Bench"),
 
     // Tests.
@@ -68,6 +72,7 @@ let package = Package(
     .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
     .testTarget(name: "SynthTests", dependencies: ["Synth", "Parquet", "Config"]),
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Config", "Graph", "Tensor"]),
   ],
   swiftLanguageModes: [.v6]
 )

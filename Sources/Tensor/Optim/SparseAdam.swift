@@ -81,3 +81,17 @@ public final class SparseAdam {
     }
   }
 }
+
+extension SparseAdam {
+  /// Restores saved state (checkpoint resume): the row → slot map and each slot's moments and
+  /// step count, exactly as read from `slotOf`, `m`, `v`, `steps`.
+  public func load(slotOf: [Int32], m: [Float], v: [Float], steps: [Int32]) {
+    precondition(slotOf.count == numRows, "SparseAdam.load: \(slotOf.count) rows, expected \(numRows)")
+    precondition(m.count == steps.count * dim && v.count == steps.count * dim,
+                 "SparseAdam.load: moments for \(m.count / max(dim, 1)) slots, \(steps.count) step counts")
+    self.slotOf = slotOf
+    self.m = m
+    self.v = v
+    self.steps = steps
+  }
+}

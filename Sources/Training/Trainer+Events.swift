@@ -1,0 +1,149 @@
+import Config
+import Foundation
+import Model
+import Tensor
+
+/// Evaluation, model selection, checkpoints, resume and restore.
+extension Trainer {
+  public enum Split: String { case val, test }
+
+  /// Evaluates every task on `splits` (rank 0's work today; the count types merge across ranks
+  /// once the collective lands). Returns `[task id][metric] → (val, test)`.
+  public func evaluate(splits: [Split]) throws -> [String: [EvalMetric: (val: Double?, test: Double?)]] {
+    let ev = Evaluator(model: model, builder: builder)
+    var out: [String: [EvalMetric: (val: Double?, test: Double?)]] = [:]
+    for (t, task) in plan.tasks.enumerated() {
+      var vals: [EvalMetric: Double?] = [:], tests: [EvalMetric: Double?] = [:]
+      for split in splits {
+        guard let items = (split == .val ? valItems[t] : testItems[t]) else { continue }
+        let seed = deriveSeed(base: options.seed, task: t, salt: split == .val ? 0x56414C : 0x54455354)
+        let acc = try ev.evaluate(task, items: items, seed: seed, tape: tape)
+        for m in task.config.evalMetrics {
+          if split == .val { vals[m] = acc.value(m) } else { tests[m] = acc.value(m) }
+        }
+      }
+      if vals.isEmpty && tests.isEmpty { continue }
+      var r: [EvalMetric: (val: Double?, test: Double?)] = [:]
+      for m in task.config.evalMetrics where vals[m] != nil || tests[m] != nil {
+        r[m] = (vals[m] ?? nil, tests[m] ?? nil)
+      }
+      out[task.id] = r
+    }
+    return out
+  }
+
+  /// Logs one evaluation: the per-task table (rank 0) and the `eval` lines of metrics.jsonl.
+  func report(_ r: [String: [EvalMetric: (val: Double?, test: Double?)]], title: String, splits: [Split]) {
+    var rows: [[String]] = []
+    for task in plan.tasks {
+      guard let m = r[task.id] else { continue }
+      for metric in task.config.evalMetrics {
+        guard let (v, t) = m[metric] else { continue }
+        rows.append([task.id, metric.description] + splits.map { RunLog.fmt($0 == .val ? v : t) })
+        for s in splits {
+          let x = s == .val ? v : t
+          if (s == .val ? valItems : testItems)[task.index] == nil { continue }
+          log.record([("kind", .string("eval")), ("epoch", .int(epoch)), ("step", .int(globalStep)), ("split", .string(s.rawValue)),
+                      ("task_id", .string(task.id)), ("metric", .string(metric.description)), ("value", .double(x))])
+        }
+      }
+    }
+    log.info(title + "\n" + RunLog.table(["task", "metric"] + splits.map(\.rawValue), rows))
+  }
+
+  /// Evaluates val and test, updates model selection, decides early stopping (every rank
+  /// follows rank 0's decision).
+  func evaluateAndSelect() throws -> Bool {
+    guard log.isLeader else { return try reducer.agree(false) }
+    let r = try evaluate(splits: [.val, .test])
+    lastEvaluation = r
+    report(r, title: "evaluation at epoch \(epoch), step \(globalStep):", splits: [.val, .test])
+    let sel = plan.config.modelSelectionTask
+    selection.record(r, step: globalStep, tasks: plan.tasks.map(\.config), selection: sel)
+    var stop = false
+    if tc.useEarlyStop, let s = selection.lastScore {
+      stop = selection.shouldStop(score: s, higherIsBetter: sel.majorMetric.higherIsBetter, burnin: tc.earlyStopBurninRounds,
+                                  rounds: tc.earlyStopRounds, strategy: tc.earlyStopStrategy)
+    }
+    stop = try reducer.agree(stop)
+    if stop { selection.stopped = true }
+    return stop
+  }
+
+  /// Writes a checkpoint (rank 0) and applies `topk_model_to_save`.
+  func checkpoint(root: String, name: String, nextEpoch: Int, nextStep: Int) throws {
+    guard log.isLeader else { return }
+    let removed = selection.keep(KeptCheckpoint(name: name, score: selection.lastScore, globalStep: globalStep),
+                                 k: tc.topkModelToSave, higherIsBetter: plan.config.modelSelectionTask.majorMetric.higherIsBetter)
+    let g = graph.partitionConfig
+    let state = CheckpointState(epoch: nextEpoch, nextStep: nextStep, globalStep: globalStep, seed: options.seed,
+                                worldSize: options.worldSize, taskIDs: plan.tasks.map(\.id),
+                                embeddingTypes: plan.embeddingTypes.map { g.ntypes[$0] }, selection: selection,
+                                overrides: options.overrides)
+    try Checkpoint.save(root: root, name: name, arena: model.arena, adam: adam, graph: graph, embeddingTypes: plan.embeddingTypes,
+                        state: state, configText: options.configText)
+    for r in removed where r != name { try? FileManager.default.removeItem(atPath: "\(root)/\(r)") }
+    log.info("saved \(root)/\(name)")
+  }
+
+  /// Continues from checkpoint `dir`: parameters, Adam, embeddings and their optimiser, the
+  /// position (epoch, step) and model-selection state.
+  public func resume(from dir: String) throws {
+    let s = try Checkpoint.loadState(dir: dir)
+    guard s.taskIDs == plan.tasks.map(\.id) else {
+      throw TrainingError(.badInput, "\(dir) was saved for tasks \(s.taskIDs), this run has \(plan.tasks.map(\.id))")
+    }
+    guard s.worldSize == options.worldSize else {
+      throw TrainingError(.badInput, "\(dir) was saved by \(s.worldSize) trainer(s); resume with the same number (this run has \(options.worldSize))")
+    }
+    if s.seed != options.seed { log.info("warning: \(dir) was saved with --seed \(s.seed); this run uses \(options.seed), so it will not repeat the original run") }
+    try Checkpoint.loadParameters(dir: dir, arena: model.arena)
+    try Checkpoint.loadOptimizer(dir: dir, arena: model.arena, adam: adam, steps: s.globalStep)
+    for t in plan.embeddingTypes { try graph.loadEmbeddings(ntype: t, directory: dir + "/embeddings", optimizerState: true) }
+    epoch = s.epoch
+    step = s.nextStep
+    globalStep = s.globalStep
+    selection = s.selection
+    log.info("resuming from \(dir) at epoch \(epoch), step \(step) (global step \(globalStep))")
+  }
+
+  /// `restore_model_path`: parameters (and embedding rows when saved), not the optimiser.
+  public func restore(from dir: String) throws {
+    try Checkpoint.loadParameters(dir: dir, arena: model.arena)
+    if FileManager.default.fileExists(atPath: dir + "/embeddings") {
+      for t in plan.embeddingTypes { try graph.loadEmbeddings(ntype: t, directory: dir + "/embeddings", optimizerState: false) }
+    }
+    log.info("restored model parameters from \(dir)")
+  }
+
+  /// The end of a run: the best scores per task (table and `best` lines).
+  func finish() {
+    var rows: [[String]] = []
+    for task in plan.tasks {
+      for m in task.config.evalMetrics {
+        guard let b = selection.best[task.id]?[m.description] else { continue }
+        rows.append([task.id, m.description, RunLog.fmt(b.val), RunLog.fmt(b.test), String(b.step)])
+        log.record([("kind", .string("best")), ("task_id", .string(task.id)), ("metric", .string(m.description)),
+                    ("val", .double(b.val)), ("test", .double(b.test)), ("step", .int(b.step))])
+      }
+    }
+    if !rows.isEmpty { log.info("best scores:\n" + RunLog.table(["task", "metric", "val", "test", "step"], rows)) }
+    if let p = options.metricsPath, log.isLeader { log.info("metrics: \(p)") }
+    if let p = tc.saveModelPath, log.isLeader, !selection.kept.isEmpty {
+      log.info("checkpoints: " + (p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p))
+    }
+  }
+
+  /// `gust infer`: restore `restore_model_path` and score every task's test split.
+  public func runInference() throws -> [String: [EvalMetric: (val: Double?, test: Double?)]] {
+    guard let r = tc.restoreModelPath else {
+      throw TrainingError(.badInput, "inference needs restore_model_path (--restore-model-path)")
+    }
+    try restore(from: r)
+    guard log.isLeader else { return [:] }
+    let res = try evaluate(splits: [.test])
+    lastEvaluation = res
+    report(res, title: "test metrics of \(r):", splits: [.test])
+    return res
+  }
+}

@@ -1,0 +1,175 @@
+import Config
+import Foundation
+import Graph
+import Model
+import Tensor
+
+/// `gust-trainer`: one rank of a training job. The executable only calls `TrainerCommand.main`.
+///
+///     gust-trainer --part-config P --cf Y [--workspace W] [--rank R --world-size N] [--seed S]
+///                  (--local | --servers-file F --secret-file F) [--resume] [--inference]
+///                  [--metrics-file F] [--log-interval N] [--threads N] [--<yaml-key> value …]
+///                  [--task <task id>.<key>=<value> …]
+///
+/// Every other flag is a YAML override (`--num-epochs 3`, `--save-model-path M`,
+/// `--restore-model-path M`). Exit codes (SPEC §1): 0 success, 2 bad input (the message names
+/// the file, key or flag), 1 runtime failure.
+public struct TrainerCommand: Equatable, Sendable {
+  public var partConfig: String
+  public var configFile: String
+  public var workspace: String = "."
+  public var rank = 0
+  public var worldSize = 1
+  public var seed: UInt64 = 0
+  public var local = false
+  public var serversFile: String?
+  public var secretFile: String?
+  public var resume = false
+  public var inference = false
+  public var metricsFile: String?
+  public var logInterval = 20
+  public var threads: Int?
+  /// The YAML override flags, as given.
+  public var overrideArgs: [String] = []
+
+  public static let usage = """
+    usage: gust-trainer --part-config P --cf Y [--workspace W] [--rank R --world-size N] [--seed S]
+                        (--local | --servers-file F --secret-file F) [--resume] [--inference]
+                        [--metrics-file F] [--log-interval N] [--threads N]
+                        [--<yaml-key> value …] [--task <task id>.<key>=<value> …]
+
+    One rank of a training job; `gust train` starts it. --local reads every partition in this
+    process. Other flags override YAML keys (--num-epochs 3, --save-model-path M).
+    """
+
+  /// Parses the command line (without the program name).
+  public static func parse(_ args: [String]) throws -> TrainerCommand {
+    var c = TrainerCommand(partConfig: "", configFile: "")
+    var i = 0
+    func bad(_ m: String) -> TrainingError { TrainingError(.badInput, "gust-trainer: \(m)") }
+    func value(_ flag: String) throws -> String {
+      guard i < args.count else { throw bad("\(flag) needs a value") }
+      i += 1
+      return args[i - 1]
+    }
+    func int(_ flag: String) throws -> Int {
+      let v = try value(flag)
+      guard let n = Int(v) else { throw bad("\(flag) takes an integer, got '\(v)'") }
+      return n
+    }
+    var seenPart = false, seenCf = false
+    while i < args.count {
+      var a = args[i]
+      var inline: String? = nil
+      if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") {
+        inline = String(a[a.index(after: eq)...])
+        a = String(a[..<eq])
+      }
+      i += 1
+      func v() throws -> String { try inline ?? value(a) }
+      func n() throws -> Int {
+        if let inline { guard let x = Int(inline) else { throw bad("\(a) takes an integer, got '\(inline)'") }; return x }
+        return try int(a)
+      }
+      switch a {
+      case "--part-config": c.partConfig = try v(); seenPart = true
+      case "--cf", "--config": c.configFile = try v(); seenCf = true
+      case "--workspace": c.workspace = try v()
+      case "--rank": c.rank = try n()
+      case "--world-size": c.worldSize = try n()
+      case "--seed":
+        let s = try v()
+        guard let x = UInt64(s) else { throw bad("--seed takes a non-negative integer, got '\(s)'") }
+        c.seed = x
+      case "--local": c.local = true
+      case "--servers-file": c.serversFile = try v()
+      case "--secret-file": c.secretFile = try v()
+      case "--resume": c.resume = true
+      case "--inference": c.inference = true
+      case "--metrics-file": c.metricsFile = try v()
+      case "--log-interval": c.logInterval = try n()
+      case "--threads": c.threads = try n()
+      case "-h", "--help": throw bad("help requested\n" + usage)
+      default:
+        // A YAML override: the flag and the values up to the next flag.
+        c.overrideArgs.append(args[i - 1])
+        while inline == nil && i < args.count && !args[i].hasPrefix("--") { c.overrideArgs.append(args[i]); i += 1 }
+      }
+    }
+    guard seenPart, !c.partConfig.isEmpty else { throw bad("--part-config is required\n" + usage) }
+    guard seenCf, !c.configFile.isEmpty else { throw bad("--cf is required\n" + usage) }
+    guard c.worldSize >= 1 else { throw bad("--world-size must be ≥ 1, got \(c.worldSize)") }
+    guard c.rank >= 0 && c.rank < c.worldSize else { throw bad("--rank \(c.rank) is outside 0..<\(c.worldSize) (--world-size)") }
+    guard c.logInterval >= 1 else { throw bad("--log-interval must be ≥ 1") }
+    if !c.local {
+      guard c.serversFile != nil else { throw bad("give --local (read the partitions in this process) or --servers-file and --secret-file") }
+      guard c.secretFile != nil else { throw bad("--servers-file needs --secret-file") }
+    }
+    return c
+  }
+
+  /// Runs the command; the process exit code.
+  public static func main(_ args: [String], print: @escaping (String) -> Void = { Swift.print($0); fflush(nil) },
+                          printError: @escaping (String) -> Void = { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }) -> Int32 {
+    do {
+      let c = try parse(args)
+      try c.run(print: print)
+      return 0
+    } catch let e as ConfigError {
+      printError("error: \(e)")
+      return 2
+    } catch let e as TrainingError {
+      printError("error: \(e.message)")
+      return e.exitCode
+    } catch let e as GraphError {
+      printError("error: \(e)")
+      return e.code == .io ? 1 : 2
+    } catch {
+      printError("error: \(error)")
+      return 1
+    }
+  }
+
+  /// Loads the config and the graph, builds the trainer and runs it.
+  public func run(print: @escaping (String) -> Void) throws {
+    if let threads { Threads.configure(threads) }
+    let cwd = FileManager.default.currentDirectoryPath
+    func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : cwd + "/" + p }
+    let part = absolute(partConfig), cf = absolute(configFile), ws = absolute(workspace)
+    guard local else {
+      throw TrainingError(.badInput, "gust-trainer: --servers-file: the networked graph client is not available in this build; use --local")
+    }
+    let overrides = try ConfigOverrides.parse(overrideArgs)
+    let mode: ConfigMode = inference ? .infer : .train
+    let config = try GustConfig.load(path: cf, overrides: overrides, mode: mode)
+    guard FileManager.default.fileExists(atPath: part) else {
+      throw TrainingError(.badInput, "--part-config: \(part) does not exist")
+    }
+    try FileManager.default.createDirectory(atPath: ws, withIntermediateDirectories: true)
+    guard FileManager.default.changeCurrentDirectoryPath(ws) else {
+      throw TrainingError(.badInput, "--workspace: cannot enter \(ws)")
+    }
+    let access = try LocalGraphAccess(configPath: part)
+    let plan = try TrainingPlan.make(config: config, graph: access.partitionConfig, mode: mode)
+    access.addEmbeddings(ntypes: plan.embeddingTypes, width: plan.encoder.embeddingSize,
+                         seed: TrainerCommand.embeddingSeed(seed), lr: Float(config.training.sparseOptimizerLR))
+    var o = RunOptions()
+    o.rank = rank
+    o.worldSize = worldSize
+    o.seed = seed
+    o.metricsPath = metricsFile.map(absolute) ?? ws + "/metrics.jsonl"
+    o.resume = resume
+    o.logInterval = logInterval
+    o.configText = try? String(contentsOfFile: cf, encoding: .utf8)
+    o.overrides = overrideArgs
+    o.print = print
+    guard worldSize == 1 else {
+      throw TrainingError(.badInput, "--world-size \(worldSize): several trainers need the gradient all-reduce, which is not in this build; use --world-size 1")
+    }
+    let trainer = try Trainer(plan: plan, graph: access, options: o, inference: inference)
+    if inference { _ = try trainer.runInference() } else { _ = try trainer.run() }
+  }
+
+  /// The seed of the learnable embedding tables' initialisation (servers use the same).
+  public static func embeddingSeed(_ seed: UInt64) -> UInt64 { deriveSeed(base: seed, salt: stableHash("embeddings")) }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import XCTest
+@testable import Training
+
+final class CommandTests: XCTestCase {
+  nonisolated(unsafe) static var graph: Synthetic!
+  override class func setUp() { graph = try! Synthetic(papers: 80, authors: 20) }
+  override class func tearDown() { graph.remove() }
+
+  func run(_ args: [String]) -> (code: Int32, out: [String], err: [String]) {
+    var out: [String] = [], err: [String] = []
+    let cwd = FileManager.default.currentDirectoryPath
+    defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+    let code = TrainerCommand.main(args, print: { out.append($0) }, printError: { err.append($0) })
+    return (code, out, err)
+  }
+
+  func testFlagsAndExitCodes() throws {
+    let s = Self.graph!
+    let yaml = s.root + "/t.yaml"
+    try Synthetic.yaml(epochs: 1, tasks: [Synthetic.nc, Synthetic.nr].joined(separator: "\n")).write(toFile: yaml, atomically: true, encoding: .utf8)
+    let base = ["--part-config", s.configPath, "--cf", yaml]
+    // Parsing.
+    let c = try TrainerCommand.parse(base + ["--local", "--rank", "0", "--world-size", "2", "--seed=7", "--num-epochs", "3",
+                                             "--task", "node_regression-paper-label_reg.task_weight=2"])
+    XCTAssertEqual(c.worldSize, 2)
+    XCTAssertEqual(c.seed, 7)
+    XCTAssertEqual(c.overrideArgs, ["--num-epochs", "3", "--task", "node_regression-paper-label_reg.task_weight=2"])
+    // Bad input: exit 2 with a message naming the flag, key or file.
+    for (args, needle) in [
+      (["--cf", yaml, "--local"], "--part-config"),
+      (base + ["--local", "--rank", "2", "--world-size", "2"], "--rank"),
+      (base, "--local"),
+      (base + ["--servers-file", "/x", "--secret-file", "/y"], "not available in this build"),
+      (base + ["--local", "--num-epoch", "3"], "--num-epochs"),
+      (base + ["--local", "--task", "nope.task_weight=2"], "nope"),
+      (["--part-config", s.root + "/missing.json", "--cf", yaml, "--local"], "missing.json"),
+      (["--part-config", s.configPath, "--cf", s.root + "/none.yaml", "--local"], "none.yaml"),
+      (base + ["--local", "--task", "node_classification-paper-label_class.label_field=nothing"], "nothing"),
+    ] {
+      let r = run(args)
+      XCTAssertEqual(r.code, 2, "\(args)")
+      XCTAssertTrue(r.err.joined().contains(needle), "\(args): \(r.err)")
+    }
+  }
+
+  /// A whole run through the command: train with checkpoints, then `--inference` from one.
+  func testTrainThenInfer() throws {
+    let s = Self.graph!
+    let yaml = s.root + "/run.yaml"
+    try Synthetic.yaml(epochs: 2, tasks: [Synthetic.nc, Synthetic.lp].joined(separator: "\n")).write(toFile: yaml, atomically: true, encoding: .utf8)
+    let ws = s.root + "/ws"
+    let r = run(["--part-config", s.configPath, "--cf", yaml, "--workspace", ws, "--local", "--save-model-path", "model", "--seed", "3"])
+    XCTAssertEqual(r.code, 0, r.err.joined(separator: "\n"))
+    if ProcessInfo.processInfo.environment["GUST_SHOW_OUTPUT"] != nil { print(r.out.joined(separator: "\n")) }
+    XCTAssertTrue(FileManager.default.fileExists(atPath: ws + "/model/epoch-1/state.json"))
+    XCTAssertTrue(FileManager.default.fileExists(atPath: ws + "/metrics.jsonl"))
+    XCTAssertTrue(r.out.contains { $0.hasPrefix("best scores:") })
+    let inf = run(["--part-config", s.configPath, "--cf", yaml, "--workspace", ws, "--local", "--inference",
+                   "--restore-model-path", "model/epoch-1", "--metrics-file", ws + "/infer.jsonl"])
+    XCTAssertEqual(inf.code, 0, inf.err.joined(separator: "\n"))
+    let lines = try String(contentsOfFile: ws + "/infer.jsonl", encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(lines.count, 2)
+    XCTAssertTrue(lines.allSatisfy { $0.contains("\"split\": \"test\"") })
+  }
+}
