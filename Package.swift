@@ -17,6 +17,8 @@ let package = Package(
     .library(name: "Proto", targets: ["Proto"]),
     .library(name: "Graph", targets: ["Graph"]),
     .library(name: "Net", targets: ["Net"]),
+    .library(name: "GraphService", targets: ["GraphService"]),
+    .library(name: "GraphClient", targets: ["GraphClient"]),
   ],
   targets: [
     // System libraries (Debian -dev packages; `make deps` installs them).
@@ -37,12 +39,18 @@ let package = Package(
 
     // Subsystems (import foundations only).
     .target(name: "Net", dependencies: ["Proto", "COpenSSL"]),
+    // Graph client (trainers link it): routing, fan-out, merging, block sampling.
+    .target(name: "GraphClient", dependencies: ["Graph", "Proto", "Net"]),
+
+    // Services.
+    .target(name: "GraphService", dependencies: ["Graph", "Proto", "Net", "Tensor"]),
 
     // Executables (thin).
     .executableTarget(name: "Launcher", path: "Sources/Launcher"),
-    .executableTarget(name: "GraphServer", path: "Sources/GraphServer"),
+    .executableTarget(name: "GraphServer", dependencies: ["GraphService"], path: "Sources/GraphServer"),
     .executableTarget(name: "Trainer", path: "Sources/Trainer"),
-    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS"], path: "Sources/Bench"),
+    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient"],
+                     path: "Sources/Bench"),
 
     // Tests.
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
@@ -50,6 +58,8 @@ let package = Package(
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
     .testTarget(name: "ProtoTests", dependencies: ["Proto"]),
     .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
+    .testTarget(name: "GraphServiceTests",
+                dependencies: ["GraphService", "GraphClient", "Graph", "Net", "Proto", "Tensor"]),
   ],
   swiftLanguageModes: [.v6]
 )
