@@ -17,6 +17,7 @@ public struct ServerCommand: Sendable {
   public var secretFile = ""
   public var threads = 1
   public var idleTimeout: Double = 600
+  public var handshakeTimeout: Double = 5
   public var portFile: String?
   public var embedDim = 0
   public var embedAllTypes = false
@@ -36,6 +37,7 @@ public struct ServerCommand: Sendable {
       --server-id S      this server's index among its partition's servers; 0 owns the embeddings
       --threads N        requests executed at once (default 1)
       --idle-timeout S   close a connection silent for S seconds (default 600)
+      --handshake-timeout S  a new connection must authenticate within S seconds (default 5)
       --port-file F      write the bound port to F (temporary name, then rename)
       --embed-dim D      learnable embeddings of width D for featureless node types (default 0: none)
       --embed-all-types  embeddings for every node type
@@ -71,6 +73,10 @@ public struct ServerCommand: Sendable {
         let t = try value(flag)
         guard let v = Double(t), v > 0, v.isFinite else { throw UsageError(description: "\(flag) '\(t)': expected seconds > 0") }
         c.idleTimeout = v
+      case "--handshake-timeout":
+        let t = try value(flag)
+        guard let v = Double(t), v > 0, v.isFinite else { throw UsageError(description: "\(flag) '\(t)': expected seconds > 0") }
+        c.handshakeTimeout = v
       case "--port-file": c.portFile = try value(flag)
       case "--embed-dim": c.embedDim = try int(flag, try value(flag), min: 0)
       case "--embed-all-types": c.embedAllTypes = true
@@ -135,7 +141,7 @@ public struct ServerCommand: Sendable {
     let server: Server
     do {
       server = try Server(listeningOn: try Endpoint(parsing: listen), secret: secret,
-                          options: ServerOptions(idleTimeout: idleTimeout),
+                          options: ServerOptions(handshakeTimeout: handshakeTimeout, idleTimeout: idleTimeout),
                           log: { ServerCommand.log("\(tag): \($0)") },
                           frameHandler: { try service.handle($0) })
     } catch {
