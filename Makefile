@@ -46,6 +46,7 @@ test: deps venv
 ## bench: the figures each issue names, as a table and as JSON lines in bench-results.jsonl
 bench: deps venv
 	$(SWIFT) build -c release --product gust-bench
+	$(SWIFT) build -c release --product gust-server
 	rm -f bench-results.jsonl
 	GUST_PYTHON=$(abspath $(VENV))/bin/python .build/release/gust-bench
 

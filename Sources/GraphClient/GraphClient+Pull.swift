@@ -79,8 +79,11 @@ extension GraphClient {
   func pullRows(split: Split, count: Int, widths: [Int?], kind: MessageKind, embeddings: Bool = false,
                 request: (Int, [Int64]) -> Message,
                 local: (Partition, [Int64], [Int], inout [FloatMatrix]) throws -> Void) throws -> [FloatMatrix] {
+    // Every row of the result is written exactly once (each id has one owner), so the result
+    // starts uninitialised: no zero-fill pass over what may be tens of MB.
+    func uninitialised(_ n: Int) -> [Float] { [Float](unsafeUninitializedCapacity: n) { _, k in k = n } }
     var outs: [FloatMatrix]? = widths.allSatisfy({ $0 != nil })
-      ? widths.map { FloatMatrix(rows: count, width: $0!, values: [Float](repeating: 0, count: count * $0!)) } : nil
+      ? widths.map { FloatMatrix(rows: count, width: $0!, values: uninitialised(count * $0!)) } : nil
     var requests: [Outgoing] = []
     var parts: [Int] = []
     let localPart = embeddings ? nil : self.localPart
@@ -114,7 +117,7 @@ extension GraphClient {
             outs = (0..<n).map { _ in FloatMatrix(rows: count, width: 0, values: []) }
           }
           if outs![j].width != width {
-            outs![j] = FloatMatrix(rows: count, width: width, values: [Float](repeating: 0, count: count * width))
+            outs![j] = FloatMatrix(rows: count, width: width, values: uninitialised(count * width))
           }
           let positions = split.positions[p]
           frame.payload.withUnsafeBytes { src in

@@ -117,6 +117,7 @@ public struct ServerCommand: Sendable {
   }
 
   public func run() -> Int32 {
+    Net.keepFreedMemory()
     let tag = "gust-server[part \(partID) server \(serverID)]"
     // SIGTERM / SIGINT are taken synchronously by the main thread below; block them before any
     // thread starts so no other thread gets them.

@@ -27,11 +27,28 @@ public struct WireWriter: Sendable {
   }
 
   /// Appends `count` bytes that `body` fills in place (bulk rows gathered straight into the
-  /// payload). The bytes are zeroed first; `body` must write all of them.
+  /// payload). `body` must write all of them. When the capacity is already reserved (as
+  /// `WireWriter.frame(reservingPayload:)` does for an exact size) nothing is zero-filled.
   public mutating func append(count: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Void)
     rethrows
   {
     let start = bytes.count
+    if bytes.capacity - start >= count {
+      // Reallocate uninitialised instead of zero-filling: only the bytes written so far (a
+      // header) are copied, and `body` writes the rest once.
+      let total = start + count
+      let old = bytes
+      bytes = [UInt8](unsafeUninitializedCapacity: total) { buf, n in
+        if start > 0 {
+          old.withUnsafeBufferPointer { buf.baseAddress!.initialize(from: $0.baseAddress!, count: start) }
+        }
+        n = total
+      }
+      try bytes.withUnsafeMutableBytes { raw in
+        try body(UnsafeMutableRawBufferPointer(rebasing: raw[start..<total]))
+      }
+      return
+    }
     bytes.append(contentsOf: repeatElement(0, count: count))
     try bytes.withUnsafeMutableBytes { raw in
       try body(UnsafeMutableRawBufferPointer(rebasing: raw[start..<start + count]))
