@@ -44,11 +44,11 @@ test: deps venv
 	GUST_PYTHON=$(abspath $(VENV))/bin/python $(SWIFT) test --disable-swift-testing
 
 ## bench: the figures each issue names, as a table and as JSON lines in bench-results.jsonl
+## (BENCH_ARGS="construct --large" runs one group with the large graph; data is cached in .bench-data/)
 bench: deps venv
-	$(SWIFT) build -c release --product gust-bench
-	$(SWIFT) build -c release --product gust-server
+	$(SWIFT) build -c release
 	rm -f bench-results.jsonl
-	GUST_PYTHON=$(abspath $(VENV))/bin/python .build/release/gust-bench
+	GUST_PYTHON=$(abspath $(VENV))/bin/python .build/release/gust-bench $(BENCH_ARGS)
 
 ## demo: generate -> construct -> train -> infer (arrives with the end-to-end training issue)
 demo: build

@@ -19,6 +19,12 @@ let package = Package(
     .library(name: "Net", targets: ["Net"]),
     .library(name: "GraphService", targets: ["GraphService"]),
     .library(name: "GraphClient", targets: ["GraphClient"]),
+    .library(name: "Config", targets: ["Config"]),
+    .library(name: "Model", targets: ["Model"]),
+    .library(name: "Construct", targets: ["Construct"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     // System libraries (Debian -dev packages; `make deps` installs them).
@@ -29,10 +35,12 @@ let package = Package(
     .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
     .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", providers: [.apt(["liblz4-dev"])]),
+    .systemLibrary(name: "CMetis", path: "Sources/CMetis", providers: [.apt(["libmetis-dev"])]),
 
     // Foundations.
     .target(name: "CKernels"),
-    .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
+    .target(name: "Rand"),
+    .target(name: "Tensor", dependencies: ["Rand", "CBLAS", "CKernels"]),
     .target(name: "Parquet", dependencies: ["CZlib", "CSnappy", "CZstd", "CLZ4"]),
     .target(name: "Proto"),
     .target(name: "Graph", dependencies: ["CZlib"]),
@@ -41,12 +49,16 @@ let package = Package(
     .target(name: "Net", dependencies: ["Proto", "COpenSSL"]),
     // Graph client (trainers link it): routing, fan-out, merging, block sampling.
     .target(name: "GraphClient", dependencies: ["Graph", "Proto", "Net"]),
-
+    .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams"), "COpenSSL"]),
+    // Subsystems.
+    .target(name: "Model", dependencies: ["Tensor"]),
+    .target(name: "Synth", dependencies: ["Parquet", "Rand"]),
     // Services.
+    .target(name: "Construct", dependencies: ["Graph", "Parquet", "CMetis"]),
     .target(name: "GraphService", dependencies: ["Graph", "Proto", "Net", "Tensor"]),
 
     // Executables (thin).
-    .executableTarget(name: "Launcher", path: "Sources/Launcher"),
+    .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth"], path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", dependencies: ["GraphService"], path: "Sources/GraphServer"),
     .executableTarget(name: "Trainer", path: "Sources/Trainer"),
     .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient"],
@@ -60,6 +72,10 @@ let package = Package(
     .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
     .testTarget(name: "GraphServiceTests",
                 dependencies: ["GraphService", "GraphClient", "Graph", "Net", "Proto", "Tensor"]),
+    .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+    .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
+    .testTarget(name: "SynthTests", dependencies: ["Synth", "Parquet", "Config"]),
+    .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
   ],
   swiftLanguageModes: [.v6]
 )

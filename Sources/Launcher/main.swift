@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Construct
 
 func writeStderr(_ text: String) {
   var text = text
@@ -15,17 +16,23 @@ let usage = """
   usage: gust <command> [options]
 
   commands (SPEC.md §1):
-    construct   tables + gconstruct JSON -> partitioned graph      (not yet available)
-    generate    synthetic heterogeneous graph as parquet tables    (not yet available)
+    construct   tables + gconstruct JSON -> partitioned graph
+    generate    synthetic heterogeneous graph as parquet tables
     train       multi-task training                                (not yet available)
     infer       evaluation, predictions and embeddings             (not yet available)
     remap       raw-id remapping of integer-id outputs             (not yet available)
     demo        generate -> construct -> train -> infer            (not yet available)
 
-  This build has no working command yet: see README.md for what has landed.
+  `gust <command> --help` shows a command's options. See README.md for what has landed.
   """
 
 let args = CommandLine.arguments.dropFirst()
+if args.first == "construct" {
+  exit(runConstruct(Array(args.dropFirst())))
+}
+if args.first == "generate" {
+  exit(runGenerate(Array(args.dropFirst())))
+}
 if let first = args.first, first == "--help" || first == "-h" || first == "help" {
   print(usage)
   exit(0)

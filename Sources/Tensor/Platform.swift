@@ -15,6 +15,3 @@ enum ProcessInfoLite {
     return n > 0 ? Int(n) : 1
   }
 }
-
-@inline(__always) func _log(_ x: Double) -> Double { log(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { cos(x) }

@@ -52,6 +52,18 @@ final class DenseOpTests: XCTestCase {
     }
   }
 
+  func testReshape() {
+    for (r, c, nr, nc) in [(3, 4, 6, 2), (1, 6, 3, 2), (2, 3, 1, 6), (0, 3, 0, 5)] {
+      gc.check([randomTensor(r, c, seed: 31)], op: { t, v in t.reshape(v[0], rows: nr, cols: nc) }) { x in
+        x[0]
+      }
+    }
+    let t = Tape()
+    let y = t.reshape(t.constant(Tensor(rows: 2, cols: 2, storage: [1, 2, 3, 4])), rows: 1, cols: 4)
+    XCTAssertEqual(t.shape(y).rows, 1)
+    XCTAssertEqual(t.tensor(y).storage, [1, 2, 3, 4])
+  }
+
   func testSigmoidIsStableForLargeInputs() {
     let t = Tape()
     let y = t.sigmoid(t.constant(Tensor(rows: 1, cols: 4, storage: [-200, -90, 90, 200])))

@@ -38,15 +38,34 @@ final class LossTests: XCTestCase {
     XCTAssertEqual(t.scalar(l), Float(Foundation.log(4.0)), accuracy: 1e-6)
   }
 
-  func refBCE(_ x: [Double], _ y: [Double], pw: [Double]?, cols: Int) -> Double {
+  func refBCE(_ x: [Double], _ y: [Double], pw: [Double]?, cols: Int, weight: [Double]? = nil) -> Double {
     if x.isEmpty { return 0 }
     var s = 0.0
     for i in 0..<x.count {
       let p = 1 / (1 + Foundation.exp(-x[i]))
       let w = pw?[i % cols] ?? 1
-      s -= w * y[i] * Foundation.log(p) + (1 - y[i]) * Foundation.log(1 - p)
+      let cw = weight?[i % cols] ?? 1
+      s -= cw * (w * y[i] * Foundation.log(p) + (1 - y[i]) * Foundation.log(1 - p))
     }
     return s / Double(x.count)
+  }
+
+  func testBCEWithLogitsClassWeights() {
+    for (r, c) in [(4, 3), (1, 1), (0, 2)] {
+      let x = randomTensor(r, c, seed: 12, scale: 3)
+      var g = Generator(seed: 13)
+      let y = Tensor(rows: r, cols: c, storage: (0..<(r * c)).map { _ in g.nextFloat() < 0.5 ? 0 : 1 })
+      let w: [Float] = (0..<c).map { 0.25 + Float($0) }
+      let pw: [Float] = (0..<c).map { 2 - 0.5 * Float($0) }
+      gc.check([x, y], requiresGrad: [true, false],
+               op: { t, v in t.bceWithLogits(v[0], targets: v[1], weight: w) }) {
+        [self.refBCE($0[0], $0[1], pw: nil, cols: c, weight: w.map(Double.init))]
+      }
+      gc.check([x, y], requiresGrad: [true, false],
+               op: { t, v in t.bceWithLogits(v[0], targets: v[1], posWeight: pw, weight: w) }) {
+        [self.refBCE($0[0], $0[1], pw: pw.map(Double.init), cols: c, weight: w.map(Double.init))]
+      }
+    }
   }
 
   func testBCEWithLogits() {

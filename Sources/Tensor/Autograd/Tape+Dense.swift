@@ -174,6 +174,19 @@ extension Tape {
     return v
   }
 
+  /// The same elements read as `rows × cols` (row-major order kept; a copy, so the result is
+  /// an ordinary node). `rows · cols` must equal the input's element count.
+  public func reshape(_ x: Var, rows: Int, cols: Int) -> Var {
+    let (r, c) = shape(x), px = value(x)
+    precondition(rows >= 0 && cols >= 0 && rows * cols == r * c,
+                 "reshape: \(r)×\(c) cannot be read as \(rows)×\(cols)")
+    let (v, out) = output(rows: rows, cols: cols, inputs: [x]) { t, g, _ in
+      Kernels.axpy(dst: t.gradPointer(x)!, src: g, alpha: 1, count: r * c)
+    }
+    if r * c > 0 { out.update(from: px, count: r * c) }
+    return v
+  }
+
   /// The parts side by side: `[n × w₀] ‖ [n × w₁] ‖ … → [n × Σw]`.
   public func concatCols(_ parts: [Var]) -> Var {
     precondition(!parts.isEmpty, "concatCols of nothing")

@@ -30,19 +30,27 @@ extension Tape {
   }
 
   /// Mean binary cross-entropy with logits; `targets` is a tensor of the logits' shape;
-  /// `posWeight` has one entry per column.
-  public func bceWithLogits(_ logits: Var, targets: Var, posWeight: [Float]? = nil) -> Var {
+  /// `posWeight` (PyTorch's `pos_weight`) and `weight` (its per-class `weight`) have one entry
+  /// per column.
+  public func bceWithLogits(_ logits: Var, targets: Var, posWeight: [Float]? = nil,
+                            weight: [Float]? = nil) -> Var {
     let (n, c) = shape(logits), pl = value(logits), pt = value(targets)
     precondition(shape(targets) == (n, c), "bceWithLogits: targets \(shape(targets)) for logits \(n)×\(c)")
     if let posWeight { precondition(posWeight.count == c, "bceWithLogits: \(posWeight.count) weights for \(c) columns") }
+    if let weight { precondition(weight.count == c, "bceWithLogits: \(weight.count) class weights for \(c) columns") }
     let (v, out) = output(rows: 1, cols: 1, inputs: [logits]) { t, g, _ in
-      withOptionalBuffer(posWeight) { wb in
-        Kernels.bceWithLogitsBackward(dLogits: t.gradPointer(logits)!, dLoss: g[0], logits: pl,
-                                      targets: pt, posWeight: wb, count: n * c, cols: c)
+      withOptionalBuffer(posWeight) { pwb in
+        withOptionalBuffer(weight) { wb in
+          Kernels.bceWithLogitsBackward(dLogits: t.gradPointer(logits)!, dLoss: g[0], logits: pl,
+                                        targets: pt, posWeight: pwb, weight: wb, count: n * c, cols: c)
+        }
       }
     }
-    out[0] = withOptionalBuffer(posWeight) { wb in
-      Kernels.bceWithLogitsForward(logits: pl, targets: pt, posWeight: wb, count: n * c, cols: c)
+    out[0] = withOptionalBuffer(posWeight) { pwb in
+      withOptionalBuffer(weight) { wb in
+        Kernels.bceWithLogitsForward(logits: pl, targets: pt, posWeight: pwb, weight: wb,
+                                     count: n * c, cols: c)
+      }
     }
     return v
   }

@@ -68,33 +68,37 @@ extension Kernels {
   // MARK: Binary cross-entropy with logits
 
   /// Mean over all `count` elements of
-  /// `−[pw·y·log σ(x) + (1 − y)·log(1 − σ(x))]`, with `pw` = `posWeight[j]` for column
-  /// `j = i mod cols` (1 without it), in PyTorch's overflow-free form.
+  /// `−w·[pw·y·log σ(x) + (1 − y)·log(1 − σ(x))]`, with `pw` = `posWeight[j]` and
+  /// `w` = `weight[j]` for column `j = i mod cols` (1 without them), in PyTorch's overflow-free
+  /// form (`BCEWithLogitsLoss(weight:pos_weight:)`, `reduction='mean'`: divided by `count`).
   public static func bceWithLogitsForward(
-    logits: In, targets: In, posWeight: In?, count n: Int, cols: Int
+    logits: In, targets: In, posWeight: In?, weight: In? = nil, count n: Int, cols: Int
   ) -> Float {
     if n == 0 { return 0 }
     var s: Double = 0
     for i in 0..<n {
       let x = Double(logits[i]), y = Double(targets[i])
       let pw = Double(posWeight?[i % cols] ?? 1)
+      let w = Double(weight?[i % cols] ?? 1)
       let lw = (pw - 1) * y + 1
-      s += (1 - y) * x + lw * (log1p(exp(-abs(x))) + max(-x, 0))
+      s += w * ((1 - y) * x + lw * (log1p(exp(-abs(x))) + max(-x, 0)))
     }
     return Float(s / Double(n))
   }
 
-  /// `dLogits += dLoss/count · ((1 − y) − lw · σ(−x))`, `lw = (pw − 1)·y + 1`.
+  /// `dLogits += dLoss/count · w · ((1 − y) − lw · σ(−x))`, `lw = (pw − 1)·y + 1`.
   public static func bceWithLogitsBackward(
-    dLogits: Out, dLoss: Float, logits: In, targets: In, posWeight: In?, count n: Int, cols: Int
+    dLogits: Out, dLoss: Float, logits: In, targets: In, posWeight: In?, weight: In? = nil,
+    count n: Int, cols: Int
   ) {
     if n == 0 { return }
     let scale = dLoss / Float(n)
     for i in 0..<n {
       let y = targets[i]
       let pw = posWeight?[i % cols] ?? 1
+      let w = weight?[i % cols] ?? 1
       let lw = (pw - 1) * y + 1
-      dLogits[i] += scale * ((1 - y) - lw * stableSigmoid(-logits[i]))
+      dLogits[i] += scale * w * ((1 - y) - lw * stableSigmoid(-logits[i]))
     }
   }
 

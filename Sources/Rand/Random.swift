@@ -1,6 +1,15 @@
-/// Seeded randomness. Every random choice in Gust draws from a `Generator` whose seed comes from
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Rand — Gust's seeded randomness, a foundation below every other target.
+///
+/// Every random choice in Gust draws from a `Generator` whose seed comes from
 /// `deriveSeed(base:rank:epoch:task:step:)`, so a job's seed fixes splits, sampling,
-/// initialisation, dropout and batch order.
+/// initialisation, dropout and batch order. Kept out of `Tensor` so that targets that must not
+/// link numeric code (the launcher's construction and generation) share the same generator.
 
 /// SplitMix64: the seed expander (and the mixing function of `deriveSeed`).
 @inline(__always)
@@ -75,7 +84,7 @@ public struct Generator: RandomNumberGenerator, Sendable {
     var u1 = nextDouble()
     while u1 <= 0 { u1 = nextDouble() }
     let u2 = nextDouble()
-    return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+    return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
   }
 
   /// Fisher–Yates shuffle in place.
@@ -88,24 +97,3 @@ public struct Generator: RandomNumberGenerator, Sendable {
   }
 }
 
-/// Parameter initialisers (PyTorch's formulas), seeded.
-public enum Init {
-  /// Xavier/Glorot uniform: U(−a, a), a = gain·√(6/(fanIn+fanOut)).
-  public static func xavierUniform(_ out: UnsafeMutablePointer<Float>, count: Int, fanIn: Int,
-                                   fanOut: Int, gain: Float = 1, generator g: inout Generator) {
-    let a = gain * (6.0 / Float(max(1, fanIn + fanOut))).squareRoot()
-    for i in 0..<count { out[i] = (g.nextFloat() * 2 - 1) * a }
-  }
-
-  /// Normal(0, std).
-  public static func normal(_ out: UnsafeMutablePointer<Float>, count: Int, std: Float,
-                            generator g: inout Generator) {
-    for i in 0..<count { out[i] = Float(g.nextGaussian()) * std }
-  }
-
-  /// U(low, high).
-  public static func uniform(_ out: UnsafeMutablePointer<Float>, count: Int, low: Float,
-                             high: Float, generator g: inout Generator) {
-    for i in 0..<count { out[i] = low + g.nextFloat() * (high - low) }
-  }
-}
