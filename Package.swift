@@ -17,6 +17,8 @@ let package = Package(
     .library(name: "Proto", targets: ["Proto"]),
     .library(name: "Graph", targets: ["Graph"]),
     .library(name: "Net", targets: ["Net"]),
+    .library(name: "GraphService", targets: ["GraphService"]),
+    .library(name: "GraphClient", targets: ["GraphClient"]),
     .library(name: "Config", targets: ["Config"]),
     .library(name: "Model", targets: ["Model"]),
     .library(name: "Construct", targets: ["Construct"]),
@@ -46,21 +48,25 @@ let package = Package(
 
     // Subsystems (import foundations only).
     .target(name: "Net", dependencies: ["Proto", "COpenSSL"]),
+    // Graph client (trainers link it): routing, fan-out, merging, block sampling.
+    .target(name: "GraphClient", dependencies: ["Graph", "Proto", "Net"]),
     .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams"), "COpenSSL"]),
     // Subsystems.
     .target(name: "Model", dependencies: ["Tensor"]),
     .target(name: "Synth", dependencies: ["Parquet", "Rand"]),
     // Services.
     .target(name: "Construct", dependencies: ["Graph", "Parquet", "CMetis"]),
+    .target(name: "GraphService", dependencies: ["Graph", "Proto", "Net", "Tensor"]),
 
     // Services: the training loop (no networking; a GraphClient conforms to GraphAccess later).
     .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor"]),
 
     // Executables (thin).
     .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth"], path: "Sources/Launcher"),
-    .executableTarget(name: "GraphServer", path: "Sources/GraphServer"),
+    .executableTarget(name: "GraphServer", dependencies: ["GraphService"], path: "Sources/GraphServer"),
     .executableTarget(name: "Trainer", dependencies: ["Training"], path: "Sources/Trainer"),
-    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS"], path: "Sources/Bench"),
+    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient"],
+                     path: "Sources/Bench"),
 
     // Tests.
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
@@ -68,6 +74,8 @@ let package = Package(
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
     .testTarget(name: "ProtoTests", dependencies: ["Proto"]),
     .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
+    .testTarget(name: "GraphServiceTests",
+                dependencies: ["GraphService", "GraphClient", "Graph", "Net", "Proto", "Tensor"]),
     .testTarget(name: "ConfigTests", dependencies: ["Config"]),
     .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
     .testTarget(name: "SynthTests", dependencies: ["Synth", "Parquet", "Config"]),

@@ -1,6 +1,6 @@
 // `gust-bench` — the numbers `make bench` prints. Each benchmark appends one JSON object a line
 // to bench-results.jsonl (or the path in GUST_BENCH_OUT) and a row to the printed table.
-// Usage: gust-bench [tensor] [construct] [--quick] [--large]
+// Usage: gust-bench [tensor] [construct] [server] [--quick] [--large]
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -10,7 +10,7 @@ import Darwin
 let args = Array(CommandLine.arguments.dropFirst())
 let quick = args.contains("--quick")
 let groups = args.filter { !$0.hasPrefix("--") }
-let known = ["tensor", "construct"]
+let known = ["tensor", "construct", "server"]
 for g in groups where !known.contains(g) {
   var msg = "gust-bench: unknown benchmark group '\(g)' (known: \(known.joined(separator: ", ")))\n"
   msg.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
@@ -21,4 +21,5 @@ if groups.isEmpty || groups.contains("tensor") { runTensorBenchmarks(report, qui
 if groups.isEmpty || groups.contains("construct") {
   runConstructBenchmarks(report, quick: quick, large: args.contains("--large"))
 }
+if groups.isEmpty || groups.contains("server") { runServerBenchmarks(report, quick: quick) }
 report.printTable()

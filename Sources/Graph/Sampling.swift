@@ -48,36 +48,34 @@ extension Partition {
     let expect = fanout < 0 ? seeds.count * 8 : seeds.count * fanout
     out.dst.reserveCapacity(expect); out.src.reserveCapacity(expect); out.eid.reserveCapacity(expect)
     var eligible: [Int] = []
-    var chosen: [Int] = []
+    var picked: [Int] = []
+    picked.reserveCapacity(max(fanout, 0))
+    let filtered = mask != nil || !excluded.isEmpty
     for s in seeds {
       let d = Int(s - range.start)
       let e0 = Int(indptr[d]), e1 = Int(indptr[d + 1])
-      eligible.removeAll(keepingCapacity: true)
-      for k in e0..<e1 {
-        if let mask, mask[k] == 0 { continue }
-        if !excluded.isEmpty && sortedContains(excluded, ebase + Int64(k)) { continue }
-        eligible.append(k)
-      }
-      chosen.removeAll(keepingCapacity: true)
-      let n = eligible.count
-      if fanout < 0 || n <= fanout {
-        chosen.append(contentsOf: eligible)
-      } else {
-        // Floyd's algorithm: k distinct positions of n with k draws.
-        var stream = SampleStream(seed: seed, etype: etype, node: s)
-        var picked: [Int] = []
-        picked.reserveCapacity(fanout)
-        for j in (n - fanout)..<n {
-          let t = stream.next(below: j + 1)
-          picked.append(picked.contains(t) ? j : t)
+      var n = e1 - e0
+      if filtered {
+        eligible.removeAll(keepingCapacity: true)
+        for k in e0..<e1 {
+          if let mask, mask[k] == 0 { continue }
+          if !excluded.isEmpty && sortedContains(excluded, ebase + Int64(k)) { continue }
+          eligible.append(k)
         }
-        picked.sort()
-        for p in picked { chosen.append(eligible[p]) }
+        n = eligible.count
       }
-      for k in chosen {
-        out.dst.append(s)
-        out.src.append(src[k])
-        out.eid.append(ebase + Int64(k))
+      if fanout < 0 || n <= fanout {
+        for j in 0..<n {
+          let k = filtered ? eligible[j] : e0 + j
+          out.dst.append(s); out.src.append(src[k]); out.eid.append(ebase + Int64(k))
+        }
+      } else {
+        NeighborChoice.positions(eligible: n, fanout: fanout, seed: seed, etype: etype, node: s,
+                                 into: &picked)
+        for p in picked {
+          let k = filtered ? eligible[p] : e0 + p
+          out.dst.append(s); out.src.append(src[k]); out.eid.append(ebase + Int64(k))
+        }
       }
     }
     return withExtendedLifetime(self) { out }
@@ -92,6 +90,25 @@ func sortedContains(_ a: [Int64], _ x: Int64) -> Bool {
     if a[mid] < x { lo = mid + 1 } else { hi = mid }
   }
   return lo < a.count && a[lo] == x
+}
+
+/// The one random choice sampling makes, public so that tests (and any other sampler) can
+/// reproduce a server's answer from the unpartitioned graph.
+public enum NeighborChoice {
+  /// The ascending positions, among a seed's `n` eligible in-edges (in CSR order, i.e. input
+  /// order), of the `fanout` edges it keeps when `n > fanout`: Floyd's algorithm drawing from the
+  /// stream of (request seed, edge type id, seed's global id).
+  public static func positions(eligible n: Int, fanout: Int, seed: UInt64, etype: Int, node: Int64,
+                               into picked: inout [Int]) {
+    precondition(fanout >= 0 && n > fanout)
+    picked.removeAll(keepingCapacity: true)
+    var stream = SampleStream(seed: seed, etype: etype, node: node)
+    for j in (n - fanout)..<n {
+      let t = stream.next(below: j + 1)
+      picked.append(picked.contains(t) ? j : t)
+    }
+    picked.sort()
+  }
 }
 
 /// A per-(request, edge type, node) random stream: SplitMix64 over a key mixed from the three.

@@ -58,7 +58,9 @@ public final class Connection {
   public var isOpen: Bool { fd >= 0 }
 
   /// True when bytes of an incomplete frame are buffered (a close now would be mid-frame).
-  public var isMidFrame: Bool { inbound.readableBytes > 0 || decoder.pendingFrameSize != nil }
+  public var isMidFrame: Bool {
+    inbound.readableBytes > 0 || decoder.pendingFrameSize != nil || direct != nil
+  }
 
   private func error(_ code: NetError.Code, _ message: String, requestID: UInt64? = nil,
                      proto: ProtoError? = nil) -> NetError {
@@ -123,10 +125,17 @@ public final class Connection {
 
   // MARK: sending
 
-  /// Sends `message` as one frame.
-  public func send(_ message: Message, requestID: UInt64, deadline: Deadline) throws {
-    try send(bytes: message.encodeFrame(requestID: requestID), requestID: requestID,
+  /// Sends `message` as one frame (`flags`: `Proto.Flags`).
+  public func send(_ message: Message, requestID: UInt64, flags: UInt32 = 0,
+                   deadline: Deadline) throws {
+    try send(bytes: message.encodeFrame(requestID: requestID, flags: flags), requestID: requestID,
              deadline: deadline)
+  }
+
+  /// A fresh request id for `send` (the ids `request` uses too, so they never collide).
+  public func makeRequestID() -> UInt64 {
+    defer { nextRequestID &+= 1 }
+    return nextRequestID
   }
 
   /// Sends already-encoded bytes (one or more whole frames; tests also send broken ones).
@@ -165,41 +174,95 @@ public final class Connection {
 
   // MARK: receiving
 
+  /// Payloads at least this large are read from the socket straight into their own array
+  /// instead of through the inbound buffer (one copy fewer for bulk replies).
+  static let directPayloadThreshold = 256 << 10
+
+  /// A large payload being read straight into its array, and how many bytes it holds so far.
+  private var direct: [UInt8]? = nil
+  private var directFilled = 0
+
+  /// Whether frames without a crc32 (`Proto.Flags.uncheckedPayload`) are accepted. Clients turn
+  /// it on for links they trust (loopback) when they ask for unchecked replies.
+  public var acceptsUncheckedPayload: Bool {
+    get { decoder.acceptsUncheckedPayload }
+    set { decoder.acceptsUncheckedPayload = newValue }
+  }
+
   /// The next whole frame, or a `NetError`: `timedOut` when the deadline passes, `peerClosed`
   /// when the peer closes or resets, `protocolError` when its bytes are not valid frames.
   public func receive(deadline: Deadline) throws -> Frame {
     guard fd >= 0 else { throw error(.io, "receive on a closed connection") }
     while true {
-      do {
-        if let frame = try decoder.decode(buffer: &inbound) { return frame }
-      } catch let e as ProtoError {
-        throw error(.protocolError, e.description, requestID: e.requestID, proto: e)
-      }
-      let pending = decoder.pendingFrameSize.map { $0 - Proto.headerSize } ?? 0
-      let want = max(64 << 10, pending - inbound.readableBytes)
+      if let frame = try decodeBuffered() { return frame }
       switch Socket.wait(fd, for: Int16(POLLIN), until: deadline) {
       case .timedOut:
-        throw error(.timedOut, isMidFrame
+        throw error(.timedOut, isMidFrame || direct != nil
           ? "peer stalled mid-frame (deadline passed with the frame incomplete)"
           : "nothing received before the deadline: the peer is silent or stalled")
       case .ready, .hangup:
         break
       }
-      var n = 0
-      inbound.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { tail in
+      _ = try readOnce()
+    }
+  }
+
+  /// Without waiting: a frame if one is (or becomes, after one read of what the socket holds)
+  /// complete, else nil. For callers that poll(2) several connections themselves (`fd`).
+  public func receiveIfReady() throws -> Frame? {
+    guard fd >= 0 else { throw error(.io, "receive on a closed connection") }
+    if let frame = try decodeBuffered() { return frame }
+    if try readOnce() == 0 { return nil }
+    return try decodeBuffered()
+  }
+
+  /// Decodes from what has been received; switches a large payload to direct reading.
+  private func decodeBuffered() throws -> Frame? {
+    do {
+      if direct == nil {
+        if let frame = try decoder.decode(buffer: &inbound) { return frame }
+        guard let size = decoder.pendingFrameSize,
+              size - Proto.headerSize >= Connection.directPayloadThreshold else { return nil }
+        let length = size - Proto.headerSize
+        var payload = [UInt8](unsafeUninitializedCapacity: length) { _, n in n = length }
+        directFilled = payload.withUnsafeMutableBytes { inbound.read(into: $0) }
+        direct = payload
+      }
+      guard directFilled == direct!.count else { return nil }
+      let payload = direct!
+      direct = nil
+      directFilled = 0
+      return try decoder.completePending(payload: payload)
+    } catch let e as ProtoError {
+      throw error(.protocolError, e.description, requestID: e.requestID, proto: e)
+    }
+  }
+
+  /// One recv(2) into the inbound buffer or the direct payload; returns the bytes read (0 when
+  /// nothing was waiting), throws when the peer has closed or the socket failed.
+  private func readOnce() throws -> Int {
+    var n = 0
+    if direct != nil {
+      let filled = directFilled
+      n = direct!.withUnsafeMutableBytes { raw in
+        recv(fd, raw.baseAddress! + filled, raw.count - filled, 0)
+      }
+      if n > 0 { directFilled += n }
+    } else {
+      inbound.writeWithUnsafeMutableBytes(minimumWritableBytes: 64 << 10) { tail in
         n = recv(fd, tail.baseAddress, tail.count, 0)
         return max(n, 0)
       }
-      if n > 0 { continue }
-      if n == 0 {
-        throw error(.peerClosed, isMidFrame ? "peer closed the connection in the middle of a frame"
-                                     : "peer closed the connection")
-      }
-      let e = errno
-      if e == EINTR || e == EAGAIN || e == EWOULDBLOCK { continue }
-      if e == ECONNRESET { throw error(.peerClosed, "connection reset by peer") }
-      throw error(.io, "recv: \(errnoText(e))")
     }
+    if n > 0 { return n }
+    if n == 0 {
+      throw error(.peerClosed, isMidFrame || direct != nil
+        ? "peer closed the connection in the middle of a frame" : "peer closed the connection")
+    }
+    let e = errno
+    if e == EINTR || e == EAGAIN || e == EWOULDBLOCK { return 0 }
+    if e == ECONNRESET { throw error(.peerClosed, "connection reset by peer") }
+    throw error(.io, "recv: \(errnoText(e))")
   }
 
   /// The next frame decoded as a message; a payload the decoder refuses is a `protocolError`.
@@ -214,10 +277,9 @@ public final class Connection {
 
   /// Sends a request and waits for its reply (same request id, the request's reply kind). An
   /// error reply becomes a `remoteError` carrying it.
-  public func request(_ message: Message, deadline: Deadline) throws -> Message {
-    let id = nextRequestID
-    nextRequestID &+= 1
-    try send(message, requestID: id, deadline: deadline)
+  public func request(_ message: Message, flags: UInt32 = 0, deadline: Deadline) throws -> Message {
+    let id = makeRequestID()
+    try send(message, requestID: id, flags: flags, deadline: deadline)
     let (replyID, reply) = try receiveMessage(deadline: deadline)
     if case .error(let e) = reply {
       throw NetError(.remoteError, "\(e.code): \(e.message)", peer: peer.description,

@@ -31,10 +31,20 @@ public struct ServerOptions: Sendable {
 /// One authenticated request as the handler sees it.
 public struct Request: Sendable {
   public var requestID: UInt64
+  /// The request frame's flags (`Proto.Flags`).
+  public var flags: UInt32 = 0
   public var message: Message
   /// The client's address and the identity it proved.
   public var peer: Endpoint
   public var identity: PeerIdentity
+}
+
+/// What a handler answers: a message for the server to encode, or a frame the handler built in
+/// place (`WireWriter.frame(reservingPayload:)` + the payload, then `take()`) so bulk rows are
+/// gathered straight into the bytes that go out. The server writes the header either way.
+public enum Reply: Sendable {
+  case message(Message)
+  case frame(kind: MessageKind, bytes: [UInt8])
 }
 
 /// A request/reply server over authenticated connections: an accept loop on its own thread and
@@ -48,6 +58,11 @@ public struct Request: Sendable {
 /// the listener, wakes every connection and returns when every thread has finished.
 public final class Server: @unchecked Sendable {
   public typealias Handler = @Sendable (Request) throws -> Message
+  public typealias FrameHandler = @Sendable (Request) throws -> Reply
+
+  /// Replies of at least this many payload bytes go without a crc32 when the request welcomed
+  /// it (`Proto.Flags.uncheckedReplyWelcome`); smaller ones always carry it (it costs nothing).
+  public static let uncheckedReplyThreshold = 64 << 10
 
   /// The bound address (with the real port when port 0 was asked for).
   public var endpoint: Endpoint { listener.endpoint }
@@ -55,7 +70,7 @@ public final class Server: @unchecked Sendable {
   private let listener: Listener
   private let secret: Secret
   private let options: ServerOptions
-  private let handler: Handler
+  private let handler: FrameHandler
   private let log: @Sendable (String) -> Void
 
   private let lock = Lock()
@@ -67,9 +82,18 @@ public final class Server: @unchecked Sendable {
   private var nextConnection = 0
   private var wakeFDs: (read: Int32, write: Int32) = (-1, -1)
 
+  public convenience init(listeningOn endpoint: Endpoint, secret: Secret,
+                          options: ServerOptions = ServerOptions(),
+                          log: @escaping @Sendable (String) -> Void = Net.logToStandardError,
+                          handler: @escaping Handler) throws {
+    try self.init(listeningOn: endpoint, secret: secret, options: options, log: log,
+                  frameHandler: { .message(try handler($0)) })
+  }
+
+  /// A server whose handler may answer with frames built in place (`Reply.frame`).
   public init(listeningOn endpoint: Endpoint, secret: Secret, options: ServerOptions = ServerOptions(),
               log: @escaping @Sendable (String) -> Void = Net.logToStandardError,
-              handler: @escaping Handler) throws {
+              frameHandler handler: @escaping FrameHandler) throws {
     self.listener = try Listener(listeningOn: endpoint, options: options.socket)
     self.secret = secret
     self.options = options
@@ -200,7 +224,23 @@ public final class Server: @unchecked Sendable {
       }
       let reply = answer(frame, peer: peer, identity: identity)
       do {
-        try connection.send(reply, requestID: frame.requestID,
+        var bytes: [UInt8]
+        let kind: MessageKind
+        switch reply {
+        case .message(let m):
+          var w = WireWriter.frame(reservingPayload: m.estimatedPayloadSize)
+          m.encodePayload(into: &w)
+          bytes = w.take()
+          kind = m.kind
+        case .frame(let k, let b):
+          bytes = b
+          kind = k
+        }
+        let unchecked = frame.flags & Proto.Flags.uncheckedReplyWelcome != 0
+          && bytes.count - Proto.headerSize >= Server.uncheckedReplyThreshold
+        Frame.seal(&bytes, kind: kind, requestID: frame.requestID,
+                   flags: unchecked ? Proto.Flags.uncheckedPayload : 0)
+        try connection.send(bytes: bytes, requestID: frame.requestID,
                             deadline: .after(seconds: options.sendTimeout))
       } catch {
         if !isStopping { log("gust-net: closing \(peer): \(error)") }
@@ -209,9 +249,9 @@ public final class Server: @unchecked Sendable {
     }
   }
 
-  private func answer(_ frame: Frame, peer: Endpoint, identity: PeerIdentity) -> Message {
-    func refuse(_ code: ErrorCode, _ text: String) -> Message {
-      .error(ErrorReply(code: code, message: text, requestID: frame.requestID))
+  private func answer(_ frame: Frame, peer: Endpoint, identity: PeerIdentity) -> Reply {
+    func refuse(_ code: ErrorCode, _ text: String) -> Reply {
+      .message(.error(ErrorReply(code: code, message: text, requestID: frame.requestID)))
     }
     if frame.kind.isReply || frame.kind == .hello || frame.kind == .proof {
       return refuse(.badRequest, "\(frame.kind) is not a request this server answers")
@@ -223,19 +263,15 @@ public final class Server: @unchecked Sendable {
       return refuse(.badRequest, "\(error)")
     }
     do {
-      return try handler(Request(requestID: frame.requestID, message: message, peer: peer,
-                                 identity: identity))
+      return try handler(Request(requestID: frame.requestID, flags: frame.flags,
+                                 message: message, peer: peer, identity: identity))
     } catch let e as ErrorReply {
       var e = e
       e.requestID = frame.requestID
-      return .error(e)
+      return .message(.error(e))
     } catch {
-      return self.internalError(error, frame: frame)
+      return refuse(.internalError, "\(error)")
     }
-  }
-
-  private func internalError(_ error: any Error, frame: Frame) -> Message {
-    .error(ErrorReply(code: .internalError, message: "\(error)", requestID: frame.requestID))
   }
 }
 

@@ -22,8 +22,9 @@ public struct Frame: Equatable, Sendable {
   public func encoded() -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(Proto.headerSize + payload.count)
+    let crc = flags & Proto.Flags.uncheckedPayload != 0 ? 0 : CRC32.checksum(payload)
     Frame.appendHeader(to: &out, kind: kind, flags: flags, requestID: requestID,
-                       payloadLength: payload.count, crc: CRC32.checksum(payload))
+                       payloadLength: payload.count, crc: crc)
     out.append(contentsOf: payload)
     return out
   }
@@ -49,21 +50,34 @@ public struct Frame: Equatable, Sendable {
     w.write(crc)
     return w.bytes
   }
+
+  /// Writes the 28-byte header into the first `Proto.headerSize` bytes of `frame`, whose rest is
+  /// the payload (a sender that built the payload in place, after reserved header bytes). The
+  /// crc32 is computed unless `flags` has `uncheckedPayload`.
+  public static func seal(_ frame: inout [UInt8], kind: MessageKind, requestID: UInt64,
+                          flags: UInt32 = 0) {
+    precondition(frame.count >= Proto.headerSize, "a frame needs its \(Proto.headerSize) header bytes")
+    let length = frame.count - Proto.headerSize
+    let crc = flags & Proto.Flags.uncheckedPayload != 0 ? 0 : frame.withUnsafeBytes {
+      CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[Proto.headerSize...]))
+    }
+    let header = headerBytes(kind: kind, flags: flags, requestID: requestID,
+                             payloadLength: length, crc: crc)
+    frame.withUnsafeMutableBufferPointer { dst in
+      for i in 0..<Proto.headerSize { dst[i] = header[i] }
+    }
+  }
 }
 
 extension Message {
-  /// The whole frame (header + payload) for this message, encoded into one buffer.
+  /// The whole frame (header + payload) for this message, encoded into one buffer (the crc32
+  /// left at 0 when `flags` has `uncheckedPayload`).
   public func encodeFrame(requestID: UInt64, flags: UInt32 = 0) -> [UInt8] {
-    var w = WireWriter(reservingCapacity: Proto.headerSize + estimatedPayloadSize)
-    for _ in 0..<Proto.headerSize { w.write(UInt8(0)) }
+    var w = WireWriter.frame(reservingPayload: estimatedPayloadSize)
     encodePayload(into: &w)
-    let payloadLength = w.bytes.count - Proto.headerSize
-    let crc = w.bytes.withUnsafeBytes {
-      CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[Proto.headerSize...]))
-    }
-    w.patch(Frame.headerBytes(kind: kind, flags: flags, requestID: requestID,
-                              payloadLength: payloadLength, crc: crc), at: 0)
-    return w.bytes
+    var bytes = w.take()
+    Frame.seal(&bytes, kind: kind, requestID: requestID, flags: flags)
+    return bytes
   }
   /// This message as a `Frame` (payload encoded, not yet framed).
   public func frame(requestID: UInt64, flags: UInt32 = 0) -> Frame {

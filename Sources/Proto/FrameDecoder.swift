@@ -13,6 +13,9 @@
 public struct FrameDecoder: Sendable {
   /// Largest payload accepted; longer claims throw `frameTooLarge` before any allocation.
   public var maxPayload: Int
+  /// Whether frames flagged `uncheckedPayload` (no crc32) are accepted. Off by default: a
+  /// receiver opts in only for replies it asked to be unchecked, on a link it trusts.
+  public var acceptsUncheckedPayload = false
 
   /// The header of the frame whose payload is still arriving.
   private var pending: Header?
@@ -67,12 +70,39 @@ public struct FrameDecoder: Sendable {
     }
     guard let header = pending, buffer.readableBytes >= header.length else { return nil }
     let payload = buffer.readBytes(header.length)
+    return try finish(payload)
+  }
+
+  /// For receivers that read a large payload straight into an array of their own instead of
+  /// buffering it: once `decode` has returned nil with `pendingFrameSize` known, move the bytes
+  /// already buffered (`buffer.readableBytes`, at most the payload length) and the rest from the
+  /// socket into one array of exactly `pendingFrameSize - Proto.headerSize` bytes, and hand it
+  /// here. Checks the crc32 like `decode` and returns the frame.
+  public mutating func completePending(payload: [UInt8]) throws -> Frame {
+    guard let header = pending else {
+      preconditionFailure("completePending without a pending frame header")
+    }
+    precondition(payload.count == header.length, "payload of \(payload.count) bytes for a "
+      + "\(header.length)-byte frame")
+    return try finish(payload)
+  }
+
+  private mutating func finish(_ payload: [UInt8]) throws -> Frame {
+    let header = pending!
     pending = nil
-    let actual = CRC32.checksum(payload)
-    guard actual == header.crc else {
-      throw ProtoError(.checksumMismatch, "payload crc32 0x\(String(actual, radix: 16)) differs "
-        + "from the header's 0x\(String(header.crc, radix: 16)) (\(header.length) bytes)",
-        requestID: header.requestID, kind: header.kind)
+    if header.flags & Proto.Flags.uncheckedPayload != 0 {
+      guard acceptsUncheckedPayload else {
+        throw ProtoError(.checksumMismatch, "the peer sent a payload without a crc32 "
+          + "(flag uncheckedPayload) but this receiver requires one",
+          requestID: header.requestID, kind: header.kind)
+      }
+    } else {
+      let actual = CRC32.checksum(payload)
+      guard actual == header.crc else {
+        throw ProtoError(.checksumMismatch, "payload crc32 0x\(String(actual, radix: 16)) differs "
+          + "from the header's 0x\(String(header.crc, radix: 16)) (\(header.length) bytes)",
+          requestID: header.requestID, kind: header.kind)
+      }
     }
     return Frame(kind: header.kind, flags: header.flags, requestID: header.requestID,
                  payload: payload)

@@ -100,6 +100,19 @@ public struct InboundBuffer: Sendable {
     return out
   }
 
+  /// Copies up to `destination.count` unread bytes into `destination`, consumes them and
+  /// returns how many (a receiver moving a large payload's first bytes into its own array).
+  public mutating func read(into destination: UnsafeMutableRawBufferPointer) -> Int {
+    let n = min(destination.count, readableBytes)
+    if n > 0 {
+      storage.withUnsafeBytes { src in
+        destination.baseAddress!.copyMemory(from: src.baseAddress! + readerIndex, byteCount: n)
+      }
+      moveReaderIndex(forwardBy: n)
+    }
+    return n
+  }
+
   public mutating func moveReaderIndex(forwardBy n: Int) {
     precondition(n >= 0 && n <= readableBytes)
     readerIndex += n

@@ -13,11 +13,23 @@
 /// |      0 |    4 | magic          | ASCII `GUST` (`47 55 53 54`)                                 |
 /// |      4 |    2 | version        | protocol version, `Proto.version` (1)                        |
 /// |      6 |    2 | kind           | `MessageKind` raw value; a reply kind = request kind + 0x8000 |
-/// |      8 |    4 | flags          | reserved: senders write 0, receivers ignore                  |
+/// |      8 |    4 | flags          | bit set, below; unknown bits: senders write 0, receivers ignore |
 /// |     12 |    8 | request id     | chosen by the requester, echoed in the reply (and in errors) |
 /// |     20 |    4 | payload length | bytes after the header; checked against the receiver's limit |
 /// |     24 |    4 | payload crc32  | CRC-32 (IEEE 802.3, zlib's `crc32`) of the payload bytes     |
 /// |     28 |    n | payload        | the message body, layout per message kind (`Messages.swift`) |
+///
+/// ## Flags (`Proto.Flags`)
+///
+/// | bit | name                   | meaning                                                          |
+/// |----:|------------------------|------------------------------------------------------------------|
+/// |   0 | `uncheckedPayload`     | the sender did not compute the crc32 (the field is 0). A receiver |
+/// |     |                        | accepts such a frame only when it opted in (`FrameDecoder.acceptsUncheckedPayload`); otherwise it is a `checksumMismatch`. |
+/// |   1 | `uncheckedReplyWelcome`| on a request: the requester accepts a reply with bit 0 set. A    |
+/// |     |                        | server may then skip the crc32 of large replies (bulk rows on a trusted loopback link, where TCP's own checksum and the kernel's memory are all that stand between the ends anyway). |
+///
+/// Frames written with flags 0 are byte-identical to protocol version 1 as first published; the
+/// flags only ever remove work, so no version bump.
 ///
 /// # Payload building blocks (`WireWriter` / `WireReader`)
 ///
@@ -67,4 +79,12 @@ public enum Proto {
   public static let defaultMaxPayload = 512 << 20
   /// Largest payload accepted before a peer has authenticated.
   public static let handshakeMaxPayload = 4096
+
+  /// The envelope's flag bits (layout above).
+  public enum Flags {
+    /// The payload crc32 was not computed (field is 0); accepted only by receivers that opt in.
+    public static let uncheckedPayload: UInt32 = 1 << 0
+    /// On a request: the reply may carry `uncheckedPayload`.
+    public static let uncheckedReplyWelcome: UInt32 = 1 << 1
+  }
 }

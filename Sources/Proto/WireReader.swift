@@ -132,6 +132,15 @@ public struct WireReader: Sendable {
     #endif
   }
 
+  /// A `[f32]`/`[i32]`/`[i64]` block left in place: its element count and the byte offset of its
+  /// first element in `bytes` (for receivers that copy rows straight to where they belong).
+  public mutating func skipBlock(elementSize: Int, _ what: String) throws -> (count: Int, offset: Int) {
+    let n = try readCount(minimumElementSize: elementSize, what)
+    let start = offset
+    offset += n * elementSize
+    return (n, start)
+  }
+
   /// `u32 count` + `count × size(T)` bytes copied as one block (host byte order).
   private mutating func readRaw<T: BitwiseCopyable>(_: T.Type, _ what: String) throws -> [T] {
     let size = MemoryLayout<T>.size

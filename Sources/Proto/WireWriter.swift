@@ -11,6 +11,50 @@ public struct WireWriter: Sendable {
   /// Continues writing at the end of `bytes` (used to put a payload right after a frame header).
   public init(appendingTo bytes: [UInt8]) { self.bytes = bytes }
 
+  /// A writer whose first `Proto.headerSize` bytes are reserved for the header: write the
+  /// payload, `take()` the bytes, then `Frame.seal` them — the frame is built once, no copy.
+  public static func frame(reservingPayload capacity: Int) -> WireWriter {
+    var w = WireWriter(reservingCapacity: Proto.headerSize + capacity)
+    w.bytes.append(contentsOf: repeatElement(0, count: Proto.headerSize))
+    return w
+  }
+
+  /// The bytes written, leaving the writer empty (moves the storage out; no copy).
+  public mutating func take() -> [UInt8] {
+    var out: [UInt8] = []
+    swap(&out, &bytes)
+    return out
+  }
+
+  /// Appends `count` bytes that `body` fills in place (bulk rows gathered straight into the
+  /// payload). `body` must write all of them. When the capacity is already reserved (as
+  /// `WireWriter.frame(reservingPayload:)` does for an exact size) nothing is zero-filled.
+  public mutating func append(count: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Void)
+    rethrows
+  {
+    let start = bytes.count
+    if bytes.capacity - start >= count {
+      // Reallocate uninitialised instead of zero-filling: only the bytes written so far (a
+      // header) are copied, and `body` writes the rest once.
+      let total = start + count
+      let old = bytes
+      bytes = [UInt8](unsafeUninitializedCapacity: total) { buf, n in
+        if start > 0 {
+          old.withUnsafeBufferPointer { buf.baseAddress!.initialize(from: $0.baseAddress!, count: start) }
+        }
+        n = total
+      }
+      try bytes.withUnsafeMutableBytes { raw in
+        try body(UnsafeMutableRawBufferPointer(rebasing: raw[start..<total]))
+      }
+      return
+    }
+    bytes.append(contentsOf: repeatElement(0, count: count))
+    try bytes.withUnsafeMutableBytes { raw in
+      try body(UnsafeMutableRawBufferPointer(rebasing: raw[start..<start + count]))
+    }
+  }
+
   public mutating func reserve(_ additional: Int) {
     bytes.reserveCapacity(bytes.count + additional)
   }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Graph
 
 /// The real `gust` binary: exit codes, messages on stderr, nothing left behind on failure.
 final class CommandTests: ConstructTestCase {
@@ -77,9 +78,28 @@ final class CommandTests: ConstructTestCase {
     }
   }
 
-  func testOtherCommandsAreNotAvailableYet() throws {
-    let r = try run(["generate", "--scale", "tiny"], cwd: NSTemporaryDirectory())
+  func testCommandsNotYetAvailableExitTwo() throws {
+    let r = try run(["remap"], cwd: NSTemporaryDirectory())
     XCTAssertEqual(r.code, 2)
-    XCTAssert(r.stderr.contains("'generate' is not available"))
+    XCTAssert(r.stderr.contains("'remap' is not available"))
+  }
+
+  /// `gust generate` through the real binary, then `gust construct` of what it wrote.
+  func testGenerateThenConstruct() throws {
+    let dir = NSTemporaryDirectory() + "gust-gen-cmd-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    var r = try run(["generate", "--scale", "tiny", "--output-dir", "data", "--seed", "1"], cwd: dir)
+    XCTAssertEqual(r.code, 0, r.stderr)
+    r = try run(["construct", "--conf-file", "data/gconstruct.json", "--output-dir", "graph", "--graph-name", "acm",
+                 "--num-parts", "2"], cwd: dir)
+    XCTAssertEqual(r.code, 0, r.stderr)
+    let c = try PartitionConfig.load(path: dir + "/graph/acm.json")
+    XCTAssertEqual(c.ntypes.sorted(), ["author", "paper", "subject"])
+    XCTAssertEqual(c.etypes.count, 6)
+    XCTAssertEqual(c.numNodes(ofType: c.ntypeId("paper")!), 300)
+    r = try run(["generate", "--scale", "huge", "--output-dir", "x"], cwd: dir)
+    XCTAssertEqual(r.code, 2)
+    XCTAssert(r.stderr.contains("--scale 'huge'"), r.stderr)
   }
 }

@@ -1,0 +1,312 @@
+import Graph
+import Net
+import Proto
+
+/// Rows of floats: `rows × width`, row-major.
+public struct FloatMatrix: Equatable, Sendable {
+  public var rows: Int
+  public var width: Int
+  public var values: [Float]
+  public init(rows: Int, width: Int, values: [Float]) {
+    precondition(values.count == rows * width)
+    self.rows = rows
+    self.width = width
+    self.values = values
+  }
+}
+
+extension GraphClient {
+  // MARK: features
+
+  /// Rows of node fields (any dtype, as Float) for `ids` (all of node type `ntype`), one matrix
+  /// per field, row i for `ids[i]`.
+  public func pullNodeFeatures(ntype: Int, fields: [String], ids: [Int64]) throws -> [FloatMatrix] {
+    try checkNodeType(ntype)
+    let split = try splitNodes(ids, type: ntype)
+    let widths = try fields.map { name -> Int? in
+      guard let config else { return nil }
+      guard let f = config.nodeField(ntype, name) else {
+        throw GraphClientError(.invalidArgument, "node type \(layout.ntypes[ntype]) has no field '\(name)'")
+      }
+      return f.width
+    }
+    return try pullRows(split: split, count: ids.count, widths: widths, kind: .pullNodeFeatures) { p, ids in
+      .pullNodeFeatures(PullFeatures(typeID: Int32(ntype), fields: fields, ids: ids))
+    } local: { part, rows, positions, outs in
+      let range = part.nodeRange(ntype)
+      let offsets = rows.map { Int($0 - range.start) }
+      for (k, name) in fields.enumerated() {
+        let f = part.nodeField(ntype, name)!
+        outs[k].values.withUnsafeMutableBufferPointer {
+          Partition.gatherFloatRows(f.info, f.data, rows: offsets, positions: positions, into: $0.baseAddress!)
+        }
+      }
+    }
+  }
+
+  public func pullNodeFeatures(ntype: Int, field: String, ids: [Int64]) throws -> FloatMatrix {
+    try pullNodeFeatures(ntype: ntype, fields: [field], ids: ids)[0]
+  }
+
+  /// Rows of edge fields for edge ids of type `etype`.
+  public func pullEdgeFeatures(etype: Int, fields: [String], ids: [Int64]) throws -> [FloatMatrix] {
+    try checkEdgeType(etype)
+    let split = try splitEdges(ids, type: etype)
+    let widths = try fields.map { name -> Int? in
+      guard let config else { return nil }
+      guard let f = config.edgeField(etype, name) else {
+        throw GraphClientError(.invalidArgument, "edge type \(layout.etypes[etype]) has no field '\(name)'")
+      }
+      return f.width
+    }
+    return try pullRows(split: split, count: ids.count, widths: widths, kind: .pullEdgeFeatures) { p, ids in
+      .pullEdgeFeatures(PullFeatures(typeID: Int32(etype), fields: fields, ids: ids))
+    } local: { part, rows, positions, outs in
+      let range = part.edgeRange(etype)
+      let offsets = rows.map { Int($0 - range.start) }
+      for (k, name) in fields.enumerated() {
+        let f = part.edgeField(etype, name)!
+        outs[k].values.withUnsafeMutableBufferPointer {
+          Partition.gatherFloatRows(f.info, f.data, rows: offsets, positions: positions, into: $0.baseAddress!)
+        }
+      }
+    }
+  }
+
+  /// The shared fan-out/merge of row pulls: remote parts by socket, the local part (when the
+  /// widths are known up front, i.e. with a config) gathered straight into the result; reply
+  /// rows are copied from the received payload to their rows of the result, no other copy.
+  func pullRows(split: Split, count: Int, widths: [Int?], kind: MessageKind, embeddings: Bool = false,
+                request: (Int, [Int64]) -> Message,
+                local: (Partition, [Int64], [Int], inout [FloatMatrix]) throws -> Void) throws -> [FloatMatrix] {
+    // Every row of the result is written exactly once (each id has one owner), so the result
+    // starts uninitialised: no zero-fill pass over what may be tens of MB.
+    func uninitialised(_ n: Int) -> [Float] { [Float](unsafeUninitializedCapacity: n) { _, k in k = n } }
+    var outs: [FloatMatrix]? = widths.allSatisfy({ $0 != nil })
+      ? widths.map { FloatMatrix(rows: count, width: $0!, values: uninitialised(count * $0!)) } : nil
+    var requests: [Outgoing] = []
+    var parts: [Int] = []
+    let localPart = embeddings ? nil : self.localPart
+    for p in 0..<layout.numParts where !split.ids[p].isEmpty && p != localPart {
+      requests.append(Outgoing(part: p, server: embeddings ? 0 : graphServer(p), message: request(p, split.ids[p])))
+      parts.append(p)
+    }
+    let frames = try exchange(requests) {
+      if let lp = localPart, !split.ids[lp].isEmpty, outs != nil {
+        try local(self.local!, split.ids[lp], split.positions[lp], &outs!)
+      }
+    }
+    for (k, frame) in frames.enumerated() {
+      let p = parts[k], s = requests[k].server
+      let server = "partition \(p) server \(s) at \(servers[p][s])"
+      let rows = split.ids[p].count
+      var r = WireReader(frame.payload)
+      do {
+        // nodeFeatures / edgeFeatures: u32 n + n × (u32 width, [f32]); embeddings: one FloatRows.
+        let n = kind == .pullEmbeddings ? 1 : Int(try r.readUInt32("fields"))
+        guard n == widths.count else {
+          throw GraphClientError(.protocolError, "\(n) fields in the reply for \(widths.count) asked", server: server)
+        }
+        for j in 0..<n {
+          let width = Int(try r.readUInt32("width"))
+          let (values, offset) = try r.skipBlock(elementSize: 4, "rows")
+          guard values == rows * width, widths[j] == nil || widths[j] == width else {
+            throw GraphClientError(.protocolError, "field \(j): \(values) values of width \(width) for \(rows) ids", server: server)
+          }
+          if outs == nil {
+            outs = (0..<n).map { _ in FloatMatrix(rows: count, width: 0, values: []) }
+          }
+          if outs![j].width != width {
+            outs![j] = FloatMatrix(rows: count, width: width, values: uninitialised(count * width))
+          }
+          let positions = split.positions[p]
+          frame.payload.withUnsafeBytes { src in
+            outs![j].values.withUnsafeMutableBytes { dst in
+              let rowBytes = width * 4
+              for (i, pos) in positions.enumerated() {
+                (dst.baseAddress! + pos * rowBytes).copyMemory(from: src.baseAddress! + offset + i * rowBytes, byteCount: rowBytes)
+              }
+            }
+          }
+        }
+        try r.expectEnd()
+      } catch let e as ProtoError {
+        throw GraphClientError(.protocolError, e.description, server: server)
+      }
+    }
+    return outs ?? widths.map { FloatMatrix(rows: count, width: $0 ?? 0, values: count == 0 ? [] : [Float](repeating: 0, count: count * ($0 ?? 0))) }
+  }
+
+  // MARK: labels and masks
+
+  /// Label or mask columns of node type `ntype` for `ids`, one per field (f32 and f64 fields as
+  /// `.float32`, i32 and i64 as `.int64`, u8 as `.uint8`), row i for `ids[i]`.
+  public func pullLabelsMasks(ntype: Int, fields: [String], ids: [Int64]) throws -> [Column] {
+    try checkNodeType(ntype)
+    let split = try splitNodes(ids, type: ntype)
+    var requests: [Outgoing] = []
+    var parts: [Int] = []
+    for p in 0..<layout.numParts where !split.ids[p].isEmpty && p != localPart {
+      requests.append(Outgoing(part: p, server: graphServer(p),
+                               message: .pullLabelsMasks(PullLabelsMasks(fields: fields, ids: split.ids[p]))))
+      parts.append(p)
+    }
+    var pieces: [(positions: [Int], columns: [Column])] = []
+    let frames = try exchange(requests) {
+      guard let lp = localPart, let part = local, !split.ids[lp].isEmpty else { return }
+      let range = part.nodeRange(ntype)
+      let offsets = split.ids[lp].map { Int($0 - range.start) }
+      let columns = try fields.map { name -> Column in
+        guard let f = part.nodeField(ntype, name) else {
+          throw GraphClientError(.invalidArgument, "node type \(layout.ntypes[ntype]) has no field '\(name)'")
+        }
+        let n = offsets.count * f.info.width
+        switch Partition.columnType(f.info.dtype) {
+        case .float32:
+          var v = [Float](repeating: 0, count: n)
+          v.withUnsafeMutableBytes { Partition.gatherColumnRows(f.info, f.data, rows: offsets, into: $0.baseAddress!) }
+          return .float32(width: f.info.width, values: v)
+        case .int64:
+          var v = [Int64](repeating: 0, count: n)
+          v.withUnsafeMutableBytes { Partition.gatherColumnRows(f.info, f.data, rows: offsets, into: $0.baseAddress!) }
+          return .int64(width: f.info.width, values: v)
+        case .uint8:
+          var v = [UInt8](repeating: 0, count: n)
+          v.withUnsafeMutableBytes { Partition.gatherColumnRows(f.info, f.data, rows: offsets, into: $0.baseAddress!) }
+          return .uint8(width: f.info.width, values: v)
+        }
+      }
+      pieces.append((split.positions[lp], columns))
+    }
+    for (k, frame) in frames.enumerated() {
+      let p = parts[k]
+      guard case .labelsMasks(let lm) = try decode(frame, from: p, requests[k].server), lm.columns.count == fields.count else {
+        throw GraphClientError(.protocolError, "reply does not hold \(fields.count) columns", server: "partition \(p)")
+      }
+      pieces.append((split.positions[p], lm.columns))
+    }
+    return try fields.indices.map { j in
+      guard let first = pieces.first?.columns[j] else {
+        // No ids: an empty column of the field's type when the config says it.
+        let f = config?.nodeField(ntype, fields[j])
+        switch f.map({ Partition.columnType($0.dtype) }) {
+        case .int64: return .int64(width: f!.width, values: [])
+        case .uint8: return .uint8(width: f!.width, values: [])
+        default: return .float32(width: f?.width ?? 0, values: [])
+        }
+      }
+      let w = first.width
+      func merge<T>(_ zero: T, _ get: (Column) -> [T]?) throws -> [T] {
+        var out = [T](repeating: zero, count: ids.count * w)
+        for piece in pieces {
+          guard piece.columns[j].width == w, let v = get(piece.columns[j]) else {
+            throw GraphClientError(.protocolError, "field '\(fields[j])' differs in type or width between partitions")
+          }
+          for (i, pos) in piece.positions.enumerated() {
+            for c in 0..<w { out[pos * w + c] = v[i * w + c] }
+          }
+        }
+        return out
+      }
+      switch first {
+      case .float32: return .float32(width: w, values: try merge(0) { if case .float32(_, let v) = $0 { v } else { nil } })
+      case .int64: return .int64(width: w, values: try merge(0) { if case .int64(_, let v) = $0 { v } else { nil } })
+      case .uint8: return .uint8(width: w, values: try merge(0) { if case .uint8(_, let v) = $0 { v } else { nil } })
+      }
+    }
+  }
+
+  // MARK: embeddings (always server 0 of the owning partition)
+
+  /// Embedding rows of node type `ntype` for `ids`.
+  public func pullEmbeddings(ntype: Int, ids: [Int64]) throws -> FloatMatrix {
+    try checkNodeType(ntype)
+    let split = try splitNodes(ids, type: ntype)
+    return try pullRows(split: split, count: ids.count, widths: [nil], kind: .pullEmbeddings, embeddings: true) { _, ids in
+      .pullEmbeddings(PullEmbeddings(nodeType: Int32(ntype), ids: ids))
+    } local: { _, _, _, _ in }[0]
+  }
+
+  /// Pushes gradient rows (`gradients[i × width ..< (i+1) × width]` for `ids[i]`; repeated ids
+  /// are summed by the server) and has each owner apply one SparseAdam step at `learningRate`.
+  /// Returns the number of distinct rows updated.
+  @discardableResult
+  public func pushEmbeddingGradients(ntype: Int, ids: [Int64], gradients: [Float], width: Int,
+                                     learningRate: Float) throws -> Int {
+    try checkNodeType(ntype)
+    guard gradients.count == ids.count * width else {
+      throw GraphClientError(.invalidArgument, "\(gradients.count) gradient values for \(ids.count) ids × width \(width)")
+    }
+    let split = try splitNodes(ids, type: ntype)
+    var requests: [Outgoing] = []
+    for p in 0..<layout.numParts where !split.ids[p].isEmpty {
+      var g = [Float]()
+      g.reserveCapacity(split.ids[p].count * width)
+      for i in split.positions[p] { g.append(contentsOf: gradients[(i * width)..<((i + 1) * width)]) }
+      requests.append(Outgoing(part: p, server: 0, message: .pushEmbeddingGradients(PushEmbeddingGradients(
+        nodeType: Int32(ntype), ids: split.ids[p], gradients: FloatRows(width: width, values: g),
+        learningRate: learningRate))))
+    }
+    return try rowCounts(try exchange(requests), requests)
+  }
+
+  /// Has server 0 of every partition write its rows of `ntype` to
+  /// `directory/<ntype>-part<p>.emb` (on that server's host; temporary name, then rename).
+  /// Returns the total number of rows written.
+  @discardableResult
+  public func dumpEmbeddings(ntype: Int, directory: String) throws -> Int {
+    try checkNodeType(ntype)
+    let requests = (0..<layout.numParts).map { p in
+      Outgoing(part: p, server: 0, message: .dumpEmbeddings(EmbeddingFile(nodeType: Int32(ntype), path: embeddingPath(ntype, p, directory))))
+    }
+    return try rowCounts(try exchange(requests), requests)
+  }
+
+  /// Loads rows written by `dumpEmbeddings` back into every partition's server 0.
+  @discardableResult
+  public func loadEmbeddings(ntype: Int, directory: String) throws -> Int {
+    try checkNodeType(ntype)
+    let requests = (0..<layout.numParts).map { p in
+      Outgoing(part: p, server: 0, message: .loadEmbeddings(EmbeddingFile(nodeType: Int32(ntype), path: embeddingPath(ntype, p, directory))))
+    }
+    return try rowCounts(try exchange(requests), requests)
+  }
+
+  /// The file partition `p`'s rows of `ntype` are dumped to.
+  public func embeddingPath(_ ntype: Int, _ p: Int, _ directory: String) -> String {
+    "\(directory)/\(layout.ntypes[ntype])-part\(p).emb"
+  }
+
+  private func rowCounts(_ frames: [Frame], _ requests: [Outgoing]) throws -> Int {
+    var total = 0
+    for (k, f) in frames.enumerated() {
+      switch try decode(f, from: requests[k].part, requests[k].server) {
+      case .embeddingGradientsApplied(let c), .embeddingsDumped(let c), .embeddingsLoaded(let c): total += Int(c.rows)
+      default: throw GraphClientError(.protocolError, "unexpected reply \(f.kind)", server: "partition \(requests[k].part)")
+      }
+    }
+    return total
+  }
+
+  // MARK: control
+
+  /// A heartbeat to every server of every partition (also opens every connection).
+  public func heartbeatAll() throws {
+    var requests: [Outgoing] = []
+    for (p, list) in servers.enumerated() {
+      for s in list.indices { requests.append(Outgoing(part: p, server: s, message: .heartbeat(Heartbeat(token: UInt64(p * 1024 + s))))) }
+    }
+    _ = try exchange(requests)
+  }
+
+  /// Asks every server to stop. A server that closes the connection before its acknowledgement
+  /// arrives has stopped too.
+  public func shutdownAll() throws {
+    var requests: [Outgoing] = []
+    for (p, list) in servers.enumerated() {
+      for s in list.indices { requests.append(Outgoing(part: p, server: s, message: .shutdown)) }
+    }
+    do { _ = try exchange(requests) } catch let e as GraphClientError where e.code == .serverClosed {}
+    disconnect()
+  }
+}
