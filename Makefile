@@ -5,7 +5,7 @@ SWIFT       ?= swift
 APT_PACKAGES = libopenblas-dev libssl-dev zlib1g-dev libsnappy-dev libzstd-dev liblz4-dev \
                libmetis-dev pkg-config python3 python3-venv
 VENV        ?= .venv-interop
-PYTHON_OK    = $(VENV)/bin/python -c 'import pyarrow' >/dev/null 2>&1
+PYTHON_OK    = $(VENV)/bin/python -c 'import pyarrow, numpy' >/dev/null 2>&1
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps venv build release test bench demo clean format
@@ -27,8 +27,8 @@ deps:
 ## venv: a small Python venv with pyarrow for the interop tests (only when it lacks pyarrow)
 venv: deps
 	@if ! $(PYTHON_OK); then \
-	  echo "make venv: creating $(VENV) with pyarrow"; \
-	  python3 -m venv $(VENV) && $(VENV)/bin/pip install -q --disable-pip-version-check pyarrow \
+	  echo "make venv: creating $(VENV) with pyarrow and numpy"; \
+	  python3 -m venv $(VENV) && $(VENV)/bin/pip install -q --disable-pip-version-check pyarrow numpy \
 	  || { echo "make venv: could not install pyarrow into $(VENV)" >&2; exit 1; }; \
 	fi
 
