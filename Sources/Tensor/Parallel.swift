@@ -1,5 +1,6 @@
 import Dispatch
 import CBLAS
+import CKernels
 
 /// Thread policy for the numeric core.
 ///
@@ -20,13 +21,20 @@ public enum Threads {
   /// Sets the worker count for Swift kernels and OpenBLAS. `nil` takes `GUST_THREADS` from the
   /// environment, else the number of active processors. Call once at start-up.
   public static func configure(_ n: Int?) {
+    BLAS.selectKernels()
     var chosen = n ?? 0
     if chosen <= 0, let env = getenvString("GUST_THREADS"), let v = Int(env), v > 0 { chosen = v }
     if chosen <= 0 { chosen = ProcessInfoLite.activeProcessorCount }
     _count = max(1, chosen)
     configured = true
-    openblas_set_num_threads(Int32(_count))
+    // OpenBLAS's own pool stays at one thread: its idle workers spin (sched_yield) for a long
+    // while after each call and take a core from the sampler on a 2-core machine. `BLAS.sgemm`
+    // splits large products over our workers instead.
+    openblas_set_num_threads(1)
   }
+
+  /// True while `parallelFor` / `parallelTasks` bodies run (nested work runs inline).
+  nonisolated(unsafe) public internal(set) static var insideParallel = false
 }
 
 /// A raw pointer that may cross into `concurrentPerform` closures. The caller guarantees that
@@ -48,6 +56,12 @@ public func parallelFor(_ n: Int, grain: Int = 1024, _ body: (Int, Int) -> Void)
   }
   let chunks = min(threads, (n + grain - 1) / grain)
   let per = (n + chunks - 1) / chunks
+  if Threads.insideParallel {
+    body(0, n)
+    return
+  }
+  Threads.insideParallel = true
+  defer { Threads.insideParallel = false }
   withoutActuallyEscaping(body) { escapable in
     let box = UncheckedBox(escapable)
     DispatchQueue.concurrentPerform(iterations: chunks) { c in
@@ -61,4 +75,26 @@ public func parallelFor(_ n: Int, grain: Int = 1024, _ body: (Int, Int) -> Void)
 struct UncheckedBox<T>: @unchecked Sendable {
   let value: T
   init(_ value: T) { self.value = value }
+}
+
+/// Runs `body(i)` for `i` in `0..<count`, spread over the workers dynamically (an idle worker
+/// takes the next index), inline when nested or single-threaded.
+public func parallelTasks(_ count: Int, _ body: (Int) -> Void) {
+  if count <= 0 { return }
+  if count == 1 || Threads.count <= 1 || Threads.insideParallel {
+    for i in 0..<count { body(i) }
+    return
+  }
+  Threads.insideParallel = true
+  defer { Threads.insideParallel = false }
+  withoutActuallyEscaping(body) { escapable in
+    let box = UncheckedBox(escapable)
+    DispatchQueue.concurrentPerform(iterations: count) { i in box.value(i) }
+  }
+}
+
+/// A read-only raw pointer that may cross into `concurrentPerform` closures.
+public struct SendableConstPointer<T>: @unchecked Sendable {
+  public let p: UnsafePointer<T>
+  public init(_ p: UnsafePointer<T>) { self.p = p }
 }

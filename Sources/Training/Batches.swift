@@ -182,8 +182,10 @@ public final class BatchBuilder {
       let ids = flow.nodes[0][name]!
       let t = c.ntypeId(name)!
       if let fields = plan.featureFields[t] {
-        let x = try graph.nodeFeatures(ntype: t, fields: fields, ids: ids)
-        inputs.features[name] = tape.constant(Tensor(rows: ids.count, cols: x.count / max(ids.count, 1), storage: x))
+        let width = plan.encoder.featureWidths[name]!
+        let x = tape.workspace.allocate(ids.count * width)
+        try graph.nodeFeatures(ntype: t, fields: fields, ids: ids, into: x)
+        inputs.features[name] = tape.input(x, rows: ids.count, cols: width)
       }
       if plan.embeddingTypes.contains(t) {
         let w = plan.encoder.embeddingSize

@@ -29,6 +29,10 @@ public protocol GraphAccess: AnyObject {
   /// values converted to `Float` and concatenated per row (`ids.count × Σ widths`, row-major).
   func nodeFeatures(ntype: Int, fields: [String], ids: [Int64]) throws -> [Float]
 
+  /// `nodeFeatures` written to `out` (`ids.count × Σ widths` floats): the input layer gathers
+  /// straight into its step buffer. The default copies `nodeFeatures`' answer.
+  func nodeFeatures(ntype: Int, fields: [String], ids: [Int64], into out: UnsafeMutablePointer<Float>) throws
+
   /// One node field (label or mask, any dtype) for `ids`, typed as stored (`ids.count × width`).
   func nodeColumn(ntype: Int, field: String, ids: [Int64]) throws -> ArrayData
 
@@ -73,6 +77,11 @@ public struct SampleRequest: Equatable, Sendable {
 }
 
 extension GraphAccess {
+  public func nodeFeatures(ntype: Int, fields: [String], ids: [Int64], into out: UnsafeMutablePointer<Float>) throws {
+    let x = try nodeFeatures(ntype: ntype, fields: fields, ids: ids)
+    x.withUnsafeBufferPointer { if let b = $0.baseAddress { out.update(from: b, count: x.count) } }
+  }
+
   /// Every edge of `etype` (optionally only those whose mask `maskField` is set) with its
   /// endpoints, in destination-partition then CSR order: a full sampling pass over every
   /// destination node, `chunk` seeds per request.

@@ -131,28 +131,76 @@ public final class LocalGraphAccess: GraphAccess {
 
   // MARK: Fields
 
-  func rows(_ ids: [Int64], locate: (Int64) throws -> (part: Int, offset: Int),
+  /// Each id's (partition, offset) within one type's per-partition id ranges, in bulk: a linear
+  /// scan over the few ranges (a contiguous single range needs one compare per id). `what` is
+  /// `"<node|edge>|<type>"` for the error message.
+  func locate(_ ids: [Int64], ranges: [PartitionConfig.IdRange], what: () -> String) throws -> (parts: [Int32], offsets: [Int]) {
+    func outOfRange(_ id: Int64) -> String {
+      let w = what()  // "<kind>|<type as the message names it>"
+      let bar = w.firstIndex(of: "|") ?? w.startIndex
+      return "\(w[..<bar]) id \(id) is not a \(w[w.index(after: bar)...])"
+    }
+    var parts = [Int32](repeating: 0, count: ids.count)
+    var offsets = [Int](repeating: 0, count: ids.count)
+    let live = ranges.indices.filter { ranges[$0].count > 0 }
+    try ids.withUnsafeBufferPointer { ib in
+      try parts.withUnsafeMutableBufferPointer { pb in
+        try offsets.withUnsafeMutableBufferPointer { ob in
+          if live.count == 1 {
+            let r = ranges[live[0]], p = Int32(live[0])
+            for i in 0..<ib.count {
+              let id = ib[i]
+              guard id >= r.start && id < r.end else { throw GraphError(.invalidArgument, outOfRange(id)) }
+              pb[i] = p
+              ob[i] = Int(id - r.start)
+            }
+            return
+          }
+          for i in 0..<ib.count {
+            let id = ib[i]
+            guard let p = live.first(where: { ranges[$0].contains(id) }) else {
+              throw GraphError(.invalidArgument, outOfRange(id))
+            }
+            pb[i] = Int32(p)
+            ob[i] = Int(id - ranges[p].start)
+          }
+        }
+      }
+    }
+    return (parts, offsets)
+  }
+
+  /// One field's rows for `ids` of one type (`ranges`: that type's id range per partition):
+  /// routed in bulk, the field resolved once per partition, rows copied from the mapped files.
+  func rows(_ ids: [Int64], ranges: [PartitionConfig.IdRange], what: @autoclosure () -> String,
             field: (Int) -> (info: FieldInfo, data: UnsafeRawBufferPointer)?, name: String) throws -> ArrayData {
-    guard let first = field(0) else { throw GraphError(.invalidArgument, "no field '\(name)'") }
+    let (parts, offsets) = try locate(ids, ranges: ranges, what: what)
+    var fields: [(info: FieldInfo, data: UnsafeRawBufferPointer)?] = (0..<partitions.count).map { _ in nil }
+    for p in 0..<partitions.count where ranges[p].count > 0 { fields[p] = field(p) }
+    guard let first = fields.compactMap({ $0 }).first ?? field(0) else { throw GraphError(.invalidArgument, "no field '\(name)'") }
     let info = first.info, w = info.width
-    func gather<T>(_: T.Type, _ make: ([T]) -> ArrayData) throws -> ArrayData {
-      var out: [T] = []
-      out.reserveCapacity(ids.count * w)
-      for id in ids {
-        let (p, off) = try locate(id)
-        guard let f = field(p) else { throw GraphError(.invalidArgument, "partition \(p) has no field '\(name)'") }
-        let base = f.data.baseAddress!.assumingMemoryBound(to: T.self)
-        for j in 0..<w { out.append(base[off * w + j]) }
+    for p in Set(parts) where fields[Int(p)] == nil {
+      throw GraphError(.invalidArgument, "partition \(p) has no field '\(name)'")
+    }
+    func gather<T>(_: T.Type, _ make: ([T]) -> ArrayData) -> ArrayData {
+      let n = ids.count * w
+      let out = [T](unsafeUninitializedCapacity: n) { buf, count in
+        let o = buf.baseAddress!
+        for i in 0..<ids.count {
+          let base = fields[Int(parts[i])]!.data.baseAddress!.assumingMemoryBound(to: T.self)
+          (o + i * w).initialize(from: base + offsets[i] * w, count: w)
+        }
+        count = n
       }
       return make(out)
     }
     let result: ArrayData
     switch info.dtype {
-    case .f32: result = try gather(Float.self) { .f32($0) }
-    case .f64: result = try gather(Double.self) { .f64($0) }
-    case .i32: result = try gather(Int32.self) { .i32($0) }
-    case .i64: result = try gather(Int64.self) { .i64($0) }
-    case .u8: result = try gather(UInt8.self) { .u8($0) }
+    case .f32: result = gather(Float.self) { .f32($0) }
+    case .f64: result = gather(Double.self) { .f64($0) }
+    case .i32: result = gather(Int32.self) { .i32($0) }
+    case .i64: result = gather(Int64.self) { .i64($0) }
+    case .u8: result = gather(UInt8.self) { .u8($0) }
     }
     return withExtendedLifetime(partitions) { result }
   }
@@ -161,7 +209,7 @@ public final class LocalGraphAccess: GraphAccess {
     guard partitionConfig.nodeField(ntype, field) != nil else {
       throw GraphError(.invalidArgument, "node type '\(partitionConfig.ntypes[ntype])' has no field '\(field)'")
     }
-    return try rows(ids, locate: { try self.locateNode($0, ntype) },
+    return try rows(ids, ranges: partitionConfig.nodeMap[ntype], what: "node|'\(self.partitionConfig.ntypes[ntype])' node",
                     field: { self.partitions[$0].nodeField(ntype, field) }, name: field)
   }
 
@@ -169,12 +217,44 @@ public final class LocalGraphAccess: GraphAccess {
     guard partitionConfig.edgeField(etype, field) != nil else {
       throw GraphError(.invalidArgument, "edge type \(partitionConfig.etypes[etype]) has no field '\(field)'")
     }
-    return try rows(ids, locate: { try self.locateEdge($0, etype) },
+    return try rows(ids, ranges: partitionConfig.edgeMap[etype], what: "edge|'\(self.partitionConfig.etypes[etype])' edge",
                     field: { self.partitions[$0].edgeField(etype, field) }, name: field)
   }
 
   public func nodeFeatures(ntype: Int, fields: [String], ids: [Int64]) throws -> [Float] {
     try concatenated(fields.map { try nodeColumn(ntype: ntype, field: $0, ids: ids) }, rows: ids.count)
+  }
+
+  /// Feature rows straight from the mapped partitions into `out` (`ids.count × Σ widths`).
+  public func nodeFeatures(ntype: Int, fields: [String], ids: [Int64], into out: UnsafeMutablePointer<Float>) throws {
+    let c = partitionConfig
+    let infos = try fields.map { f -> FieldInfo in
+      guard let i = c.nodeField(ntype, f) else { throw GraphError(.invalidArgument, "node type '\(c.ntypes[ntype])' has no field '\(f)'") }
+      return i
+    }
+    let total = infos.reduce(0) { $0 + $1.width }
+    guard fields.count == 1 else {
+      let x = try nodeFeatures(ntype: ntype, fields: fields, ids: ids)
+      x.withUnsafeBufferPointer { if let b = $0.baseAddress { out.update(from: b, count: x.count) } }
+      return
+    }
+    let ranges = c.nodeMap[ntype]
+    let (parts, offsets) = try locate(ids, ranges: ranges, what: { "node|'\(c.ntypes[ntype])' node" })
+    var byPart: [[Int]] = [[Int]](repeating: [], count: partitions.count)
+    var positions: [[Int]] = [[Int]](repeating: [], count: partitions.count)
+    let single = Set(parts).count <= 1
+    for i in 0..<ids.count {
+      byPart[Int(parts[i])].append(offsets[i])
+      if !single { positions[Int(parts[i])].append(i) }
+    }
+    for p in 0..<partitions.count where !byPart[p].isEmpty {
+      guard let f = partitions[p].nodeField(ntype, fields[0]) else {
+        throw GraphError(.invalidArgument, "partition \(p) has no field '\(fields[0])'")
+      }
+      precondition(f.info.width == total)
+      Partition.gatherFloatRows(f.info, f.data, rows: byPart[p], positions: single ? nil : positions[p], into: out)
+    }
+    withExtendedLifetime(partitions) {}
   }
 
   public func edgeFeatures(etype: Int, fields: [String], ids: [Int64]) throws -> [Float] {

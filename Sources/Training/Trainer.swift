@@ -70,6 +70,8 @@ public final class Trainer {
   var lossTotal = 0.0
   var lossSteps = 0
   var lastEvaluation: [String: [EvalMetric: (val: Double?, test: Double?)]] = [:]
+  /// Seconds per training phase since the epoch began (`GUST_PROFILE=1` prints them).
+  var phases = PhaseTimes()
 
   var tc: TrainingConfig { plan.config.training }
   var validation: Bool { !tc.noValidation }
@@ -171,6 +173,8 @@ public final class Trainer {
       let seconds = Date().timeIntervalSince(epochStart) - evalSeconds
       log.record([("kind", .string("epoch")), ("epoch", .int(epoch)), ("seconds", .double(seconds)), ("steps", .int(steps))])
       log.info(String(format: "epoch %d: %d steps in %.1f s", epoch, steps, seconds))
+      if PhaseTimes.enabled { log.info("phases: " + phases.summary(steps: steps)) }
+      phases = PhaseTimes()
       if validation && !stopped { stopped = try evaluateAndSelect() }
       let finished = epoch
       epoch += 1
@@ -220,16 +224,22 @@ public final class Trainer {
       tape.reset()
       let items = trainItems[t].subset(batchPositions(t))
       let seed = deriveSeed(base: options.seed, rank: options.rank, epoch: epoch, task: t, step: step)
+      var clock = PhaseClock()
       let batch = try builder.build(task: task, items: items, training: true, seed: seed)
+      phases.sample += clock.lap()
       let (inputs, pulled) = try builder.inputs(tape, flow: batch.flow, gradients: true)
+      phases.fetch += clock.lap()
       let head = model.heads[t]
       let loss = model.loss(tape, task: head, flow: batch.flow, inputs: inputs, rows: batch.rows, targets: batch.targets,
                             options: ForwardOptions(dropoutSeed: seed))
       let value = Double(tape.scalar(loss))
       lossSums[t] += value
       total += Double(head.spec.weight) * value
+      phases.forward += clock.lap()
       guard tape.requiresGrad(loss) else { continue }
       tape.backward(from: loss, seed: Tensor(rows: 1, cols: 1, storage: [head.spec.weight]))
+      phases.backward += clock.lap()
+      phases.perTask[t, default: 0] += clock.total
       for p in pulled {
         guard let g = p.grad else { continue }
         pushes[p.ntype, default: ([], [])].ids += p.ids
@@ -242,9 +252,11 @@ public final class Trainer {
       total += tc.alphaL2Norm * Double(tape.scalar(l2))
       tape.backward(from: l2, seed: Tensor(rows: 1, cols: 1, storage: [Float(tc.alphaL2Norm)]))
     }
+    var clock = PhaseClock()
     tape.reset()
     lossTotal += total
     lossSteps += 1
+    defer { phases.optimizer += clock.lap() }
     try reducer.reduce(arena.gradients, count: arena.count)
     if let mg = tc.maxGradNorm { clipGradientNorm(arena.gradients, count: arena.count, maxNorm: Float(mg)) }
     adam.step(arena)
@@ -269,8 +281,39 @@ public final class Trainer {
     log.record([("kind", .string("train")), ("epoch", .int(epoch)), ("step", .int(globalStep)), ("task_id", .string("total")),
                 ("loss", .double(lossTotal / n))])
     log.info(parts.joined(separator: " | "))
+    if PhaseTimes.enabled { log.info("phases so far: " + phases.summary(steps: step)) }
     for t in lossSums.indices { lossSums[t] = 0 }
     lossTotal = 0
     lossSteps = 0
   }
+}
+
+/// Wall seconds per phase of the training step, summed over an epoch (`GUST_PROFILE=1`).
+struct PhaseTimes {
+  static let enabled: Bool = { if let v = getenv("GUST_PROFILE") { return String(cString: v) != "0" } else { return false } }()
+  var sample = 0.0, fetch = 0.0, forward = 0.0, backward = 0.0, optimizer = 0.0
+  var perTask: [Int: Double] = [:]
+
+  func summary(steps: Int) -> String {
+    let all = sample + fetch + forward + backward + optimizer
+    func f(_ name: String, _ x: Double) -> String {
+      String(format: "%@ %.1f s (%.0f%%)", name, x, all > 0 ? 100 * x / all : 0)
+    }
+    var parts = [f("sample", sample), f("fetch", fetch), f("forward", forward), f("backward", backward), f("optimizer", optimizer)]
+    parts.append(String(format: "%.3f s/step", all / Double(max(steps, 1))))
+    parts.append("per task " + perTask.keys.sorted().map { String(format: "%d: %.1f s", $0, perTask[$0]!) }.joined(separator: ", "))
+    return parts.joined(separator: " | ")
+  }
+}
+
+/// Lap timer over a monotonic clock.
+struct PhaseClock {
+  let start = DispatchTime.now().uptimeNanoseconds
+  var last = DispatchTime.now().uptimeNanoseconds
+  mutating func lap() -> Double {
+    let t = DispatchTime.now().uptimeNanoseconds
+    defer { last = t }
+    return Double(t - last) * 1e-9
+  }
+  var total: Double { Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
 }

@@ -132,7 +132,7 @@ public struct TrainerCommand: Equatable, Sendable {
 
   /// Loads the config and the graph, builds the trainer and runs it.
   public func run(print: @escaping (String) -> Void) throws {
-    if let threads { Threads.configure(threads) }
+    Threads.configure(threads)
     let cwd = FileManager.default.currentDirectoryPath
     func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : cwd + "/" + p }
     let part = absolute(partConfig), cf = absolute(configFile), ws = absolute(workspace)

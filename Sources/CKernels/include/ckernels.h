@@ -1,4 +1,4 @@
-// Tiny C helpers for Swift kernels: what Swift cannot spell (software prefetch).
+// Tiny C helpers for Swift kernels: what Swift cannot spell (software prefetch, CPU features).
 #ifndef GUST_CKERNELS_H
 #define GUST_CKERNELS_H
 
@@ -6,5 +6,12 @@
 static inline void gust_prefetch_read(const void *p) { __builtin_prefetch(p, 0, 3); }
 /// Hints the CPU to bring the cache line at `p` towards L1 for writing.
 static inline void gust_prefetch_write(const void *p) { __builtin_prefetch(p, 1, 3); }
+
+/// When the process's OpenBLAS is a DYNAMIC_ARCH build that did not recognise this CPU (it
+/// then falls back to its SSE3 "Prescott" kernels, ~5× slower than AVX2/AVX-512 ones) and
+/// `OPENBLAS_CORETYPE` is unset, re-initialises it with the best kernel family the CPU supports
+/// (SkylakeX, Haswell, Sandybridge) and returns the new core name; NULL when nothing changed.
+/// Call before the first BLAS call.
+const char *gust_openblas_select_core(void);
 
 #endif
