@@ -140,43 +140,58 @@ public final class Encoder {
       }
       return tape.parameter(relWeights[l][et]!, in: arena)
     }
-    func prefix(_ v: Var, _ n: Int) -> Var {
-      tape.shape(v).rows == n ? v : tape.gatherRows(v, (0..<Int32(n)).map { $0 })
+    // The input map of a raw type as one matrix over its raw columns [features ‖ embedding].
+    var maps: [String: Var] = [:]
+    func inputMap(_ t: String) -> Var {
+      if let m = maps[t] { return m }
+      let m = input.matrix(tape, type: t, arena: arena)
+      maps[t] = m
+      return m
+    }
+    func rawParts(_ t: String, _ csr: CSR?) -> [Tape.AggregatePart] {
+      let r = raw[t]!
+      return [r.feat, r.emb].compactMap { $0.map { Tape.AggregatePart($0, csr) } }
     }
     var out: [String: Var] = [:]
     for d in b.numDst.keys.sorted() {
       let nd = b.numDst[d]!
       if nd == 0 { continue }
+      // One product per destination type: [mean_r(x_r) ‖ … ‖ x_dst] · [W_r; …; W_loop], with
+      // raw (layer-0, aggregate-first) parts multiplied by (input map · W_r) instead of W_r.
+      var parts: [Tape.AggregatePart] = [], mats: [Var] = []
       var acc: Var? = nil
       func accumulate(_ v: Var) { acc = acc.map { tape.add($0, v) } ?? v }
       for et in config.edgeTypes where et.dst == d {
         guard let csr = b.edges[et] else { continue }
         let s = et.src
         if rawTypes.contains(s) {
-          let r = raw[s]!
-          let x = input.project(tape, type: s, features: r.feat.map { tape.segmentMean($0, csr) },
-                                embeddings: r.emb.map { tape.segmentMean($0, csr) }, arena: arena)
-          accumulate(tape.matmul(x, weight(et)))
+          parts += rawParts(s, csr)
+          mats.append(tape.matmul(inputMap(s), weight(et)))
         } else {
           guard let hs = h[s] else { preconditionFailure("Encoder: layer \(l) has no rows of '\(s)'") }
           if i > o {
             accumulate(tape.segmentMean(tape.matmul(hs, weight(et)), csr))  // DGL: project first when narrowing
           } else {
-            accumulate(tape.matmul(tape.segmentMean(hs, csr), weight(et)))
+            parts.append(Tape.AggregatePart(hs, csr))
+            mats.append(weight(et))
           }
         }
       }
       if let lw = loops[l], !(last && options.skipLastSelfLoop) {
-        let xd: Var
         if rawTypes.contains(d) {
-          let r = raw[d]!
-          xd = input.project(tape, type: d, features: r.feat.map { prefix($0, nd) },
-                             embeddings: r.emb.map { prefix($0, nd) }, arena: arena)
+          parts += rawParts(d, nil)
+          mats.append(tape.matmul(inputMap(d), tape.parameter(lw, in: arena)))
         } else {
           guard let hd = h[d] else { preconditionFailure("Encoder: layer \(l) has no source rows of '\(d)'") }
-          xd = prefix(hd, nd)
+          parts.append(Tape.AggregatePart(hd, nil))
+          mats.append(tape.parameter(lw, in: arena))
         }
-        accumulate(tape.matmul(xd, tape.parameter(lw, in: arena)))
+      }
+      if !parts.isEmpty {
+        let x = tape.segmentMeanConcat(parts, rows: nd)
+        let w = mats.count == 1 ? mats[0] : tape.concatRows(mats)
+        let product = tape.matmul(x, w)
+        acc = acc.map { tape.add(product, $0) } ?? product
       }
       var y = acc ?? tape.constant(Tensor(rows: nd, cols: o))
       y = tape.addBias(y, tape.parameter(biases[l], in: arena))

@@ -72,4 +72,21 @@ public struct InputLayer {
     }
     return out!
   }
+
+  /// The map of type `t` as one `[rawWidth × h]` matrix over its raw columns
+  /// `[features ‖ embedding]`: `W`, `P`, or with both `[W·P_top ; P_bottom]` (`P`'s first `h`
+  /// rows take `x·W`, its last `h` rows the embedding), so `project(x, e) = [x ‖ e] · matrix`.
+  public func matrix(_ tape: Tape, type t: String, arena: ParameterArena) -> Var {
+    let w = weights[t].map { tape.parameter($0, in: arena) }
+    guard let pv = projections[t] else {
+      guard let w else { preconditionFailure("InputLayer: type '\(t)' has no inputs") }
+      return w
+    }
+    let p = tape.parameter(pv, in: arena)
+    guard let w else { return p }
+    let h = config.hiddenSize
+    let top = tape.gatherRows(p, (0..<Int32(h)).map { $0 })
+    let bottom = tape.gatherRows(p, (Int32(h)..<Int32(pv.rows)).map { $0 })
+    return tape.concatRows([tape.matmul(w, top), bottom])
+  }
 }

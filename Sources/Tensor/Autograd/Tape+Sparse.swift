@@ -54,3 +54,92 @@ extension Tape {
     return v
   }
 }
+
+extension Tape {
+  /// One part of `segmentMeanConcat`: the mean of `x`'s rows over `csr` per destination, or,
+  /// with `csr == nil`, `x`'s first rows themselves (destinations are a prefix of the sources).
+  public struct AggregatePart {
+    public let x: Var
+    public let csr: CSR?
+    public init(_ x: Var, _ csr: CSR?) { self.x = x; self.csr = csr }
+  }
+
+  /// `[mean_{csr₀}(x₀) ‖ mean_{csr₁}(x₁) ‖ … ]` for `rows` destinations, each part written
+  /// straight into its columns (no per-part buffers): the left operand of an RGCN layer's one
+  /// product `Σ_r mean_r(x)·W_r + x_dst·W_loop = [mean_r(x) ‖ … ‖ x_dst] · [W_r; …; W_loop]`.
+  public func segmentMeanConcat(_ parts: [AggregatePart], rows nd: Int) -> Var {
+    precondition(!parts.isEmpty, "segmentMeanConcat of nothing")
+    let widths = parts.map { shape($0.x).cols }
+    let total = widths.reduce(0, +)
+    var starts: [Int] = [], c0 = 0
+    for w in widths { starts.append(c0); c0 += w }
+    for p in parts {
+      if let c = p.csr {
+        precondition(c.numDst == nd && shape(p.x).rows == c.numSrc,
+                     "segmentMeanConcat: CSR \(c.numDst)×\(c.numSrc) for \(nd) rows from \(shape(p.x).rows)")
+      } else {
+        precondition(shape(p.x).rows >= nd, "segmentMeanConcat: \(shape(p.x).rows) rows, need a prefix of \(nd)")
+      }
+    }
+    let values = parts.map { UnsafePointer(value($0.x)) }
+    let (v, out) = output(rows: nd, cols: total, inputs: parts.map(\.x)) { t, g, _ in
+      for (k, p) in parts.enumerated() {
+        guard let dx = t.gradPointer(p.x) else { continue }
+        let w = widths[k], gk = UnsafePointer(g + starts[k])
+        if let csr = p.csr {
+          let tr = csr.transposed()
+          csr.offsets.withUnsafeBufferPointer { ob in
+            tr.offsets.withUnsafeBufferPointer { tob in
+              tr.indices.withUnsafeBufferPointer { tib in
+                Kernels.segmentReduceBackward(
+                  dInp: dx, dOut: gk, tOffsets: tob.baseAddress!,
+                  tIndices: tib.baseAddress ?? UnsafePointer(bitPattern: 8)!, offsets: ob.baseAddress!,
+                  numSrc: csr.numSrc, dim: w, mean: true, dOutStride: total)
+              }
+            }
+          }
+        } else {
+          Kernels.addStridedRows(dst: dx, dstStride: w, src: gk, srcStride: total, rows: nd, cols: w)
+        }
+      }
+    }
+    for (k, p) in parts.enumerated() {
+      let w = widths[k], ok = out + starts[k]
+      if let csr = p.csr {
+        csr.offsets.withUnsafeBufferPointer { ob in
+          csr.indices.withUnsafeBufferPointer { ib in
+            Kernels.segmentReduceForward(
+              out: ok, inp: values[k], offsets: ob.baseAddress!,
+              indices: ib.baseAddress ?? UnsafePointer(bitPattern: 8)!, numDst: nd, dim: w, mean: true,
+              outStride: total)
+          }
+        }
+      } else {
+        Kernels.copyStridedRows(dst: ok, dstStride: total, src: values[k], srcStride: w, rows: nd, cols: w)
+      }
+    }
+    return v
+  }
+
+  /// The parts stacked: `[r₀ × c] ; [r₁ × c] ; … → [Σr × c]` (stacked weight matrices).
+  public func concatRows(_ parts: [Var]) -> Var {
+    precondition(!parts.isEmpty, "concatRows of nothing")
+    let c = shape(parts[0]).cols
+    for p in parts { precondition(shape(p).cols == c, "concatRows: column counts differ") }
+    let counts = parts.map { shape($0).rows * c }
+    let ptrs = parts.map { UnsafePointer(value($0)) }
+    let (v, out) = output(rows: counts.reduce(0, +) / max(c, 1), cols: c, inputs: parts) { t, g, _ in
+      var off = 0
+      for (k, p) in parts.enumerated() {
+        if let dp = t.gradPointer(p) { Kernels.axpy(dst: dp, src: g + off, alpha: 1, count: counts[k]) }
+        off += counts[k]
+      }
+    }
+    var off = 0
+    for (k, p) in ptrs.enumerated() {
+      if counts[k] > 0 { (out + off).update(from: p, count: counts[k]) }
+      off += counts[k]
+    }
+    return v
+  }
+}

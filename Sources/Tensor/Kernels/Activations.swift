@@ -17,7 +17,7 @@ extension Kernels {
   /// `dInp += dOut · [out > 0]` (uses the forward output).
   public static func reluBackward(dInp: Out, dOut: In, out: In, count n: Int) {
     parallelFor(n, grain: elementGrain) { lo, hi in
-      for i in lo..<hi where out[i] > 0 { dInp[i] += dOut[i] }
+      for i in lo..<hi { dInp[i] += out[i] > 0 ? dOut[i] : 0 }
     }
   }
 

@@ -120,3 +120,19 @@ extension Kernels {
     }
   }
 }
+
+extension Kernels {
+  /// `dst[i, 0..<cols] = src[i, 0..<cols]` for `i < rows`, rows `dstStride` / `srcStride` apart.
+  public static func copyStridedRows(dst: Out, dstStride: Int, src: In, srcStride: Int, rows: Int, cols: Int) {
+    parallelFor(rows, grain: max(1, 16384 / max(cols, 1))) { lo, hi in
+      for i in lo..<hi { (dst + i * dstStride).update(from: src + i * srcStride, count: cols) }
+    }
+  }
+
+  /// `dst[i, 0..<cols] += src[i, 0..<cols]` for `i < rows`, rows `dstStride` / `srcStride` apart.
+  public static func addStridedRows(dst: Out, dstStride: Int, src: In, srcStride: Int, rows: Int, cols: Int) {
+    parallelFor(rows, grain: max(1, 16384 / max(cols, 1))) { lo, hi in
+      for i in lo..<hi { addRow(dst + i * dstStride, src + i * srcStride, cols) }
+    }
+  }
+}

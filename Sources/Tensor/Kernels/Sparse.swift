@@ -76,13 +76,14 @@ extension Kernels {
   /// per 32-column panel), so the output is written once instead of once per edge.
   public static func segmentReduceForward(
     out: Out, inp: In, offsets: UnsafePointer<Int32>, indices: UnsafePointer<Int32>,
-    numDst: Int, dim: Int, mean: Bool
+    numDst: Int, dim: Int, mean: Bool, outStride: Int? = nil
   ) {
+    let ldo = outStride ?? dim
     let totalEdges = numDst > 0 ? Int(offsets[numDst]) : 0
     let avgDeg = numDst > 0 ? max(1, totalEdges / numDst) : 1
     parallelFor(numDst, grain: max(1, 8192 / max(1, avgDeg * dim / 8))) { lo, hi in
       for d in lo..<hi {
-        let row = out + d * dim
+        let row = out + d * ldo
         let e0 = Int(offsets[d]), e1 = Int(offsets[d + 1])
         let s: Float = mean && e1 > e0 ? 1 / Float(e1 - e0) : 1
         reduceRowPanels(row, inp, indices, e0, e1, dim: dim, scale: s, prefetchEnd: totalEdges)
@@ -127,8 +128,9 @@ extension Kernels {
   /// destination in `tIndices`. `offsets` is the forward CSR's (for the segment lengths).
   public static func segmentReduceBackward(
     dInp: Out, dOut: In, tOffsets: UnsafePointer<Int32>, tIndices: UnsafePointer<Int32>,
-    offsets: UnsafePointer<Int32>, numSrc: Int, dim: Int, mean: Bool
+    offsets: UnsafePointer<Int32>, numSrc: Int, dim: Int, mean: Bool, dOutStride: Int? = nil
   ) {
+    let ldg = dOutStride ?? dim
     let totalEdges = numSrc > 0 ? Int(tOffsets[numSrc]) : 0
     let avgDeg = numSrc > 0 ? max(1, totalEdges / numSrc) : 1
     parallelFor(numSrc, grain: max(1, 8192 / max(1, avgDeg * dim / 8))) { lo, hi in
@@ -136,7 +138,7 @@ extension Kernels {
         let e0 = Int(tOffsets[s]), e1 = Int(tOffsets[s + 1])
         if e0 == e1 { continue }
         accumulateRowPanels(dInp + s * dim, dOut, tIndices, e0, e1, dim: dim, mean: mean,
-                            offsets: offsets, prefetchEnd: totalEdges)
+                            offsets: offsets, prefetchEnd: totalEdges, srcStride: ldg)
       }
     }
   }
@@ -145,17 +147,17 @@ extension Kernels {
   @inline(__always)
   static func accumulateRowPanels(
     _ row: Out, _ src: In, _ indices: UnsafePointer<Int32>, _ e0: Int, _ e1: Int, dim: Int,
-    mean: Bool, offsets: UnsafePointer<Int32>, prefetchEnd: Int
+    mean: Bool, offsets: UnsafePointer<Int32>, prefetchEnd: Int, srcStride: Int
   ) {
     let raw = UnsafeRawPointer(src)
     let out = UnsafeMutableRawPointer(row)
-    let stride = dim * 4
+    let stride = srcStride * 4
     var c = 0
     while c + 32 <= dim {
       var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
       let off = c * 4
       for e in e0..<e1 {
-        if c == 0 { prefetchRow(src, indices, e + prefetchDistance, end: prefetchEnd, dim: dim) }
+        if c == 0 { prefetchRow(src, indices, e + prefetchDistance, end: prefetchEnd, dim: srcStride, span: dim) }
         let d = Int(indices[e])
         let p = raw + d * stride + off
         if mean {
@@ -178,7 +180,7 @@ extension Kernels {
       for e in e0..<e1 {
         let d = Int(indices[e])
         let w: Float = mean ? 1 / Float(offsets[d + 1] - offsets[d]) : 1
-        a += w * src[d * dim + c]
+        a += w * src[d * srcStride + c]
       }
       row[c] += a
       c += 1
