@@ -22,9 +22,14 @@ extension Partition {
   /// Samples in-edges of edge type `etype` for `seeds`. `excluded` must be sorted ascending.
   /// Throws `GraphError(.invalidArgument)` naming the first seed that is not a node of the
   /// destination type owned by this partition, or an unknown mask field.
+  ///
+  /// `parallel`, when given, runs `body(i)` for `i in 0..<n` on any threads (the caller's
+  /// worker pool); the seeds are then sampled in chunks concurrently. The answer does not
+  /// depend on it: each seed's edges depend only on (seed, edge type, node).
   public func sampleInNeighbors(
     seeds: [Int64], etype: Int, fanout: Int, maskField: String? = nil,
-    excluded: [Int64] = [], seed: UInt64
+    excluded: [Int64] = [], seed: UInt64,
+    parallel: ((_ n: Int, _ body: (Int) -> Void) -> Void)? = nil
   ) throws -> SampledEdges {
     guard etype >= 0 && etype < config.etypes.count else {
       throw GraphError(.invalidArgument, "edge type id \(etype) does not exist (the graph has \(config.etypes.count))")
@@ -44,42 +49,111 @@ extension Partition {
     }
     let (indptr, src) = inCSR(etype)
     let ebase = edgeRange(etype).start
+    let n = seeds.count
+    // Chunks of seeds, each writing from the upper bound of its output (Σ min(degree, fanout)).
+    let chunks = parallel == nil || n < 2048 ? 1 : min(16, n / 1024)
+    var bound = [Int](repeating: 0, count: chunks + 1)
+    for c in 0..<chunks {
+      var b = 0
+      for i in (n * c / chunks)..<(n * (c + 1) / chunks) {
+        let d = Int(seeds[i] - range.start)
+        let deg = Int(indptr[d + 1] - indptr[d])
+        b += fanout < 0 ? deg : min(deg, fanout)
+      }
+      bound[c + 1] = bound[c] + b
+    }
+    let capacity = bound[chunks]
+    if capacity == 0 { return SampledEdges() }
+    var written = [Int](repeating: 0, count: chunks)
+    var total = 0
+    var dstA: [Int64] = [], srcA: [Int64] = [], eidA: [Int64] = []
+    dstA = [Int64](unsafeUninitializedCapacity: capacity) { dstBuf, dstCount in
+      srcA = [Int64](unsafeUninitializedCapacity: capacity) { srcBuf, srcCount in
+        eidA = [Int64](unsafeUninitializedCapacity: capacity) { eidBuf, eidCount in
+          let od = SamplingPointer(dstBuf.baseAddress), os = SamplingPointer(srcBuf.baseAddress)
+          let oe = SamplingPointer(eidBuf.baseAddress)
+          written.withUnsafeMutableBufferPointer { wb in
+            let w = SamplingPointer(wb.baseAddress)
+            seeds.withUnsafeBufferPointer { sb in
+              let chunk: (Int) -> Void = { c in
+                w.p![c] = Self.sampleChunk(
+                  seeds: UnsafeBufferPointer(rebasing: sb[(n * c / chunks)..<(n * (c + 1) / chunks)]),
+                  rangeStart: range.start, indptr: indptr, src: src, ebase: ebase, etype: etype,
+                  fanout: fanout, mask: mask, excluded: excluded, seed: seed,
+                  dst: od.p! + bound[c], srcOut: os.p! + bound[c], eid: oe.p! + bound[c])
+              }
+              if chunks == 1 { chunk(0) } else { parallel!(chunks, chunk) }
+            }
+          }
+          // Close the gaps between chunks (each wrote at most its bound).
+          for c in 0..<chunks {
+            let m = written[c]
+            if total != bound[c] && m > 0 {
+              (od.p! + total).update(from: od.p! + bound[c], count: m)
+              (os.p! + total).update(from: os.p! + bound[c], count: m)
+              (oe.p! + total).update(from: oe.p! + bound[c], count: m)
+            }
+            total += m
+          }
+          eidCount = total
+        }
+        srcCount = total
+      }
+      dstCount = total
+    }
     var out = SampledEdges()
-    let expect = fanout < 0 ? seeds.count * 8 : seeds.count * fanout
-    out.dst.reserveCapacity(expect); out.src.reserveCapacity(expect); out.eid.reserveCapacity(expect)
+    out.dst = dstA
+    out.src = srcA
+    out.eid = eidA
+    return withExtendedLifetime(self) { out }
+  }
+
+  /// One chunk of `sampleInNeighbors`; returns the number of entries written.
+  static func sampleChunk(
+    seeds: UnsafeBufferPointer<Int64>, rangeStart: Int64, indptr: UnsafeBufferPointer<Int64>,
+    src: UnsafeBufferPointer<Int64>, ebase: Int64, etype: Int, fanout: Int, mask: UnsafeRawBufferPointer?,
+    excluded: [Int64], seed: UInt64, dst: UnsafeMutablePointer<Int64>, srcOut: UnsafeMutablePointer<Int64>,
+    eid: UnsafeMutablePointer<Int64>
+  ) -> Int {
+    var k = 0
     var eligible: [Int] = []
     var picked: [Int] = []
     picked.reserveCapacity(max(fanout, 0))
     let filtered = mask != nil || !excluded.isEmpty
+    @inline(__always) func emit(_ s: Int64, _ e: Int) {
+      dst[k] = s
+      srcOut[k] = src[e]
+      eid[k] = ebase + Int64(e)
+      k += 1
+    }
     for s in seeds {
-      let d = Int(s - range.start)
+      let d = Int(s - rangeStart)
       let e0 = Int(indptr[d]), e1 = Int(indptr[d + 1])
       var n = e1 - e0
       if filtered {
         eligible.removeAll(keepingCapacity: true)
-        for k in e0..<e1 {
-          if let mask, mask[k] == 0 { continue }
-          if !excluded.isEmpty && sortedContains(excluded, ebase + Int64(k)) { continue }
-          eligible.append(k)
+        for e in e0..<e1 {
+          if let mask, mask[e] == 0 { continue }
+          if !excluded.isEmpty && sortedContains(excluded, ebase + Int64(e)) { continue }
+          eligible.append(e)
         }
         n = eligible.count
       }
       if fanout < 0 || n <= fanout {
-        for j in 0..<n {
-          let k = filtered ? eligible[j] : e0 + j
-          out.dst.append(s); out.src.append(src[k]); out.eid.append(ebase + Int64(k))
-        }
+        if filtered { for j in 0..<n { emit(s, eligible[j]) } } else { for e in e0..<e1 { emit(s, e) } }
       } else {
-        NeighborChoice.positions(eligible: n, fanout: fanout, seed: seed, etype: etype, node: s,
-                                 into: &picked)
-        for p in picked {
-          let k = filtered ? eligible[p] : e0 + p
-          out.dst.append(s); out.src.append(src[k]); out.eid.append(ebase + Int64(k))
-        }
+        NeighborChoice.positions(eligible: n, fanout: fanout, seed: seed, etype: etype, node: s, into: &picked)
+        if filtered { for p in picked { emit(s, eligible[p]) } } else { for p in picked { emit(s, e0 + p) } }
       }
     }
-    return withExtendedLifetime(self) { out }
+    return k
   }
+}
+
+/// A raw pointer that may cross into the caller's worker threads (chunks write disjoint ranges).
+struct SamplingPointer<T>: @unchecked Sendable {
+  let p: UnsafeMutablePointer<T>?
+  init(_ p: UnsafeMutablePointer<T>?) { self.p = p }
 }
 
 @inline(__always)

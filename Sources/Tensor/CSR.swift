@@ -53,13 +53,20 @@ public struct CSR: Sendable, Equatable {
   public init(numDst: Int, numSrc: Int, dst: [Int32], src: [Int32]) throws {
     precondition(dst.count == src.count, "CSR: \(dst.count) destinations, \(src.count) sources")
     var counts = [Int32](repeating: 0, count: numDst + 1)
+    var sorted = true, previous: Int32 = 0
     for (e, d) in dst.enumerated() {
       guard d >= 0 && Int(d) < numDst else {
         throw Invalid.sourceOutOfRange(edge: e, source: d, numSrc: numDst)
       }
       counts[Int(d) + 1] += 1
+      if d < previous { sorted = false }
+      previous = d
     }
     for i in 0..<numDst { counts[i + 1] += counts[i] }
+    if sorted {  // already grouped by destination (a sampler's output): the sort is the identity
+      try self.init(numDst: numDst, numSrc: numSrc, offsets: counts, indices: src)
+      return
+    }
     var fill = counts
     var idx = [Int32](repeating: 0, count: src.count)
     for (e, d) in dst.enumerated() {

@@ -70,18 +70,33 @@ public final class BlockSampler {
         let results = try graph.sampleNeighbors(seeds: dstNodes[t], requests: requests, excluded: excluded, seed: layerSeed)
         for (r, res) in zip(requests, results) {
           let s = srcType[r.etype]
-          var d32 = [Int32](repeating: 0, count: res.dst.count), s32 = d32
-          for k in 0..<res.dst.count {
-            d32[k] = map.get(res.dst[k])
-            let id = res.src[k]
-            var local = map.get(id)
-            if local < 0 {
-              local = Int32(srcNodes[s].count)
-              srcNodes[s].append(id)
-              map.set(id, local)
+          let m = res.dst.count
+          var list = srcNodes[s]
+          srcNodes[s] = []
+          var d32 = [Int32](repeating: 0, count: m), s32 = d32
+          res.dst.withUnsafeBufferPointer { rd in
+            res.src.withUnsafeBufferPointer { rs in
+              d32.withUnsafeMutableBufferPointer { od in
+                s32.withUnsafeMutableBufferPointer { os in
+                  var lastDst: Int64 = -1, lastLocal: Int32 = -1
+                  for k in 0..<m {
+                    // Entries are grouped by destination: look each one up once.
+                    if rd[k] != lastDst { lastDst = rd[k]; lastLocal = map.get(lastDst) }
+                    od[k] = lastLocal
+                    let id = rs[k]
+                    var local = map.get(id)
+                    if local < 0 {
+                      local = Int32(list.count)
+                      list.append(id)
+                      map.set(id, local)
+                    }
+                    os[k] = local
+                  }
+                }
+              }
             }
-            s32[k] = local
           }
+          srcNodes[s] = list
           pairs[r.etype] = (d32, s32)
           eids[l][r.etype] = res.eid
         }

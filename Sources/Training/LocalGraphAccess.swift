@@ -69,6 +69,9 @@ public final class LocalGraphAccess: GraphAccess {
 
   // MARK: Sampling
 
+  /// The sampler's chunks run on the numeric core's workers (`Threads`).
+  static func workers(_ n: Int, _ body: (Int) -> Void) { parallelTasks(n, body) }
+
   public func sampleNeighbors(seeds: [Int64], requests: [SampleRequest], excluded: [Int64],
                               seed: UInt64) throws -> [SampledEdges] {
     let c = partitionConfig
@@ -91,7 +94,8 @@ public final class LocalGraphAccess: GraphAccess {
       if c.numParts == 1 || perPart.filter({ !$0.isEmpty }).count == 1 {
         let p = Int(partOf.first ?? 0)
         out.append(try partitions[p].sampleInNeighbors(seeds: seeds, etype: r.etype, fanout: r.fanout,
-                                                       maskField: r.maskField, excluded: excluded, seed: seed))
+                                                       maskField: r.maskField, excluded: excluded, seed: seed,
+                                                       parallel: LocalGraphAccess.workers))
         continue
       }
       // Sample per partition, then re-assemble in the order of `seeds`.
@@ -100,7 +104,8 @@ public final class LocalGraphAccess: GraphAccess {
       for p in 0..<c.numParts {
         let res = perPart[p].isEmpty ? SampledEdges()
           : try partitions[p].sampleInNeighbors(seeds: perPart[p], etype: r.etype, fanout: r.fanout,
-                                                maskField: r.maskField, excluded: excluded, seed: seed)
+                                                maskField: r.maskField, excluded: excluded, seed: seed,
+                                                parallel: LocalGraphAccess.workers)
         var st = [Int](repeating: 0, count: perPart[p].count + 1)
         var k = 0
         for (j, s) in perPart[p].enumerated() {
@@ -240,19 +245,35 @@ public final class LocalGraphAccess: GraphAccess {
     }
     let ranges = c.nodeMap[ntype]
     let (parts, offsets) = try locate(ids, ranges: ranges, what: { "node|'\(c.ntypes[ntype])' node" })
-    var byPart: [[Int]] = [[Int]](repeating: [], count: partitions.count)
-    var positions: [[Int]] = [[Int]](repeating: [], count: partitions.count)
-    let single = Set(parts).count <= 1
-    for i in 0..<ids.count {
-      byPart[Int(parts[i])].append(offsets[i])
-      if !single { positions[Int(parts[i])].append(i) }
-    }
-    for p in 0..<partitions.count where !byPart[p].isEmpty {
+    var data: [UnsafeRawBufferPointer?] = [UnsafeRawBufferPointer?](repeating: nil, count: partitions.count)
+    var info: FieldInfo? = nil
+    for p in Set(parts.map { Int($0) }) {
       guard let f = partitions[p].nodeField(ntype, fields[0]) else {
         throw GraphError(.invalidArgument, "partition \(p) has no field '\(fields[0])'")
       }
       precondition(f.info.width == total)
-      Partition.gatherFloatRows(f.info, f.data, rows: byPart[p], positions: single ? nil : positions[p], into: out)
+      data[p] = f.data
+      info = f.info
+    }
+    guard let info else { return }
+    if info.dtype == .f32 {
+      // Row copies from the mapped files, split over the workers.
+      let bases = data.map { $0.map { SendableConstPointer($0.baseAddress!.assumingMemoryBound(to: Float.self)) } }
+      let o = SendablePointer(out)
+      parts.withUnsafeBufferPointer { pb in
+        offsets.withUnsafeBufferPointer { ob in
+          parallelFor(ids.count, grain: 4096) { lo, hi in
+            for i in lo..<hi {
+              (o.p + i * total).update(from: bases[Int(pb[i])]!.p + ob[i] * total, count: total)
+            }
+          }
+        }
+      }
+    } else {
+      for p in 0..<partitions.count where data[p] != nil {
+        let mine = (0..<ids.count).filter { Int(parts[$0]) == p }
+        Partition.gatherFloatRows(info, data[p]!, rows: mine.map { offsets[$0] }, positions: mine, into: out)
+      }
     }
     withExtendedLifetime(partitions) {}
   }
