@@ -132,9 +132,16 @@ extension Partition {
       var n = e1 - e0
       if filtered {
         eligible.removeAll(keepingCapacity: true)
+        // The seed's edge ids are consecutive: find the first excluded id at or after them
+        // once, then walk the sorted exclusion list alongside.
+        var x = excluded.isEmpty ? 0 : lowerBound(excluded, ebase + Int64(e0))
         for e in e0..<e1 {
           if let mask, mask[e] == 0 { continue }
-          if !excluded.isEmpty && sortedContains(excluded, ebase + Int64(e)) { continue }
+          if x < excluded.count {
+            let id = ebase + Int64(e)
+            while x < excluded.count && excluded[x] < id { x += 1 }
+            if x < excluded.count && excluded[x] == id { continue }
+          }
           eligible.append(e)
         }
         n = eligible.count
@@ -154,6 +161,17 @@ extension Partition {
 struct SamplingPointer<T>: @unchecked Sendable {
   let p: UnsafeMutablePointer<T>?
   init(_ p: UnsafeMutablePointer<T>?) { self.p = p }
+}
+
+/// The first position of `a` (sorted ascending) whose element is at least `x`.
+@inline(__always)
+func lowerBound(_ a: [Int64], _ x: Int64) -> Int {
+  var lo = 0, hi = a.count
+  while lo < hi {
+    let mid = (lo + hi) >> 1
+    if a[mid] < x { lo = mid + 1 } else { hi = mid }
+  }
+  return lo
 }
 
 @inline(__always)

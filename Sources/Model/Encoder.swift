@@ -108,17 +108,26 @@ public final class Encoder {
     return out
   }
 
-  /// Flops of both orders for source type `s` in the first block.
+  /// Flops of both orders for source type `s` in the first block. Aggregating first reads raw
+  /// rows per edge and multiplies each relation's means by `(input map · W_r)` (raw width × o);
+  /// projecting first maps every source row once, then reads projected rows per edge and
+  /// multiplies the means by `W_r` (i × o). At equal widths aggregating first is never dearer;
+  /// projecting first wins for raw rows much wider than the hidden size read by many
+  /// destinations.
   func aggregateFirstIsCheaper(_ s: String, _ b: Block) -> Bool {
-    let i = config.layerDims(0).input
+    let (i, o) = config.layerDims(0)
     let perRow = input.flopsPerRow(s), width = input.rawWidth(s)
     var projectFirst = (b.numSrc[s] ?? 0) * perRow
     var aggregateFirst = 0
     for (et, csr) in b.edges where et.src == s {
-      projectFirst += csr.numEdges * i
-      aggregateFirst += csr.numEdges * width + csr.numDst * perRow
+      projectFirst += csr.numEdges * i + csr.numDst * i * o
+      aggregateFirst += csr.numEdges * width + csr.numDst * width * o
     }
-    if loops[0] != nil { aggregateFirst += (b.numDst[s] ?? 0) * perRow }
+    if loops[0] != nil {
+      let nd = b.numDst[s] ?? 0
+      projectFirst += nd * i * o
+      aggregateFirst += nd * width * o
+    }
     return aggregateFirst < projectFirst
   }
 

@@ -175,6 +175,13 @@ public final class LocalGraphAccess: GraphAccess {
     return (parts, offsets)
   }
 
+  /// The partitions that occur in `parts`, ascending.
+  func usedParts(_ parts: [Int32]) -> [Int] {
+    var seen = [Bool](repeating: false, count: partitions.count)
+    for p in parts { seen[Int(p)] = true }
+    return seen.indices.filter { seen[$0] }
+  }
+
   /// One field's rows for `ids` of one type (`ranges`: that type's id range per partition):
   /// routed in bulk, the field resolved once per partition, rows copied from the mapped files.
   func rows(_ ids: [Int64], ranges: [PartitionConfig.IdRange], what: @autoclosure () -> String,
@@ -184,7 +191,7 @@ public final class LocalGraphAccess: GraphAccess {
     for p in 0..<partitions.count where ranges[p].count > 0 { fields[p] = field(p) }
     guard let first = fields.compactMap({ $0 }).first ?? field(0) else { throw GraphError(.invalidArgument, "no field '\(name)'") }
     let info = first.info, w = info.width
-    for p in Set(parts) where fields[Int(p)] == nil {
+    for p in usedParts(parts) where fields[p] == nil {
       throw GraphError(.invalidArgument, "partition \(p) has no field '\(name)'")
     }
     func gather<T>(_: T.Type, _ make: ([T]) -> ArrayData) -> ArrayData {
@@ -247,7 +254,7 @@ public final class LocalGraphAccess: GraphAccess {
     let (parts, offsets) = try locate(ids, ranges: ranges, what: { "node|'\(c.ntypes[ntype])' node" })
     var data: [UnsafeRawBufferPointer?] = [UnsafeRawBufferPointer?](repeating: nil, count: partitions.count)
     var info: FieldInfo? = nil
-    for p in Set(parts.map { Int($0) }) {
+    for p in usedParts(parts) {
       guard let f = partitions[p].nodeField(ntype, fields[0]) else {
         throw GraphError(.invalidArgument, "partition \(p) has no field '\(fields[0])'")
       }

@@ -150,7 +150,11 @@ public final class Trainer {
       let epochStart = Date()
       var evalSeconds = 0.0, steps = 0
       while step < S {
-        if let m = options.stopAfterSteps, globalStep >= m { interrupted = true; break outer }
+        if let m = options.stopAfterSteps, globalStep >= m {
+          if PhaseTimes.enabled { log.info("phases: " + phases.summary(steps: steps)) }
+          interrupted = true
+          break outer
+        }
         try trainStep()
         step += 1
         globalStep += 1
@@ -301,6 +305,10 @@ struct PhaseTimes {
     }
     var parts = [f("sample", sample), f("fetch", fetch), f("forward", forward), f("backward", backward), f("optimizer", optimizer)]
     parts.append(String(format: "%.3f s/step", all / Double(max(steps, 1))))
+    var u = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &u)
+    let cpu = Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6
+    parts.append(String(format: "process cpu %.1f s", cpu))
     parts.append("per task " + perTask.keys.sorted().map { String(format: "%d: %.1f s", $0, perTask[$0]!) }.joined(separator: ", "))
     return parts.joined(separator: " | ")
   }

@@ -160,6 +160,8 @@ public struct TrainerCommand: Equatable, Sendable {
     o.metricsPath = metricsFile.map(absolute) ?? ws + "/metrics.jsonl"
     o.resume = resume
     o.logInterval = logInterval
+    // Profiling aid: stop (as if interrupted) after this many steps (GUST_PROFILE_STEPS=N).
+    if let v = ProcessInfo.processInfo.environment["GUST_PROFILE_STEPS"], let n = Int(v), n > 0 { o.stopAfterSteps = n }
     o.configText = try? String(contentsOfFile: cf, encoding: .utf8)
     o.overrides = overrideArgs
     o.print = print

@@ -18,9 +18,11 @@ final class ServerProcesses {
   let secretPath: String
   private(set) var handles: [Handle] = []
 
-  /// The built binary, found from this file's path: `<package>/.build-server/debug/gust-server`
-  /// or `<package>/.build/debug/gust-server`.
+  /// The built binary: next to the running test bundle (any `--scratch-path`), else found from
+  /// this file's path: `<package>/.build-server/debug/gust-server` or `<package>/.build/debug/gust-server`.
   static var binary: String {
+    let own = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+    if FileManager.default.isExecutableFile(atPath: own + "/gust-server") { return own + "/gust-server" }
     let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().path
     for dir in [".build-server", ".build"] {

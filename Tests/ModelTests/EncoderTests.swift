@@ -93,10 +93,19 @@ final class EncoderTests: XCTestCase {
     let csr = randomCSR(numDst: 10, numSrc: 1000, maxDeg: 10, seed: 2)
     let block = Block(numSrc: ["a": 1000, "b": 10], numDst: ["b": 10], edges: [et: csr])
     XCTAssertTrue(enc.aggregateFirstIsCheaper("a", block))
-    // Every source row read by many destinations: projecting once is cheaper.
+    // With the input map folded into the relation weight, aggregating first costs no more at
+    // equal widths even when few sources feed many destinations.
     let dense = randomCSR(numDst: 1000, numSrc: 20, maxDeg: 40, seed: 3)
     let b2 = Block(numSrc: ["a": 20, "b": 1000], numDst: ["b": 1000], edges: [et: dense])
-    XCTAssertFalse(enc.aggregateFirstIsCheaper("a", b2))
+    XCTAssertTrue(enc.aggregateFirstIsCheaper("a", b2))
+    // Raw rows 8× wider than the hidden size, each read by many destinations: projecting once
+    // is cheaper.
+    let wide = EncoderConfig(nodeTypes: ["a", "b"], edgeTypes: [et], featureWidths: ["a": 512, "b": 64],
+                             hiddenSize: 64, numLayers: 1)
+    let reg2 = ParameterRegistry()
+    let enc2 = Encoder(config: wide, registry: reg2)
+    reg2.sealAndInitialize(seed: 1)
+    XCTAssertFalse(enc2.aggregateFirstIsCheaper("a", b2))
   }
 
   func testSkippingTheLastSelfLoopRemovesTheSeedsOwnFeature() {

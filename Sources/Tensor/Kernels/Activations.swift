@@ -17,7 +17,17 @@ extension Kernels {
   /// `dInp += dOut · [out > 0]` (uses the forward output).
   public static func reluBackward(dInp: Out, dOut: In, out: In, count n: Int) {
     parallelFor(n, grain: elementGrain) { lo, hi in
-      for i in lo..<hi { dInp[i] += out[i] > 0 ? dOut[i] : 0 }
+      var i = lo
+      let zero = SIMD16<Float>()
+      while i + 16 <= hi {
+        let o = UnsafeRawPointer(out + i).loadUnaligned(as: SIMD16<Float>.self)
+        let g = UnsafeRawPointer(dOut + i).loadUnaligned(as: SIMD16<Float>.self)
+        let d = UnsafeMutableRawPointer(dInp + i)
+        let keep = g.replacing(with: zero, where: .!(o .> zero))
+        d.storeBytes(of: d.loadUnaligned(as: SIMD16<Float>.self) + keep, as: SIMD16<Float>.self)
+        i += 16
+      }
+      while i < hi { dInp[i] += out[i] > 0 ? dOut[i] : 0; i += 1 }
     }
   }
 
