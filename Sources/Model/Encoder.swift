@@ -71,12 +71,25 @@ public final class Encoder {
     let linearInput = p == 0 || !tape.isTraining
     // Raw inputs per type present in the first node set.
     var raw: [String: (feat: Var?, emb: Var?)] = [:]
+    var tables: [String: [Int32]] = [:]
     for (t, ids) in flow.nodes[0] where !ids.isEmpty {
       let f = input.readsFeatures(t) ? inputs.features[t] : nil
       let e = input.readsEmbeddings(t) ? inputs.embeddings[t] : nil
-      if let f { precondition(tape.shape(f).rows == ids.count, "Encoder: \(tape.shape(f).rows) feature rows of '\(t)' for \(ids.count) nodes") }
+      if f != nil, let rows = inputs.featureRows[t] {
+        precondition(rows.count == ids.count, "Encoder: \(rows.count) feature table rows of '\(t)' for \(ids.count) nodes")
+        tables[t] = rows
+      } else if let f {
+        precondition(tape.shape(f).rows == ids.count, "Encoder: \(tape.shape(f).rows) feature rows of '\(t)' for \(ids.count) nodes")
+      }
       if let e { precondition(tape.shape(e).rows == ids.count, "Encoder: \(tape.shape(e).rows) embedding rows of '\(t)' for \(ids.count) nodes") }
       raw[t] = (f, e)
+    }
+    /// Types read through a table are gathered into rows unless aggregated straight from it.
+    func materialize(except keep: Set<String>) {
+      for (t, rows) in tables where !keep.contains(t) {
+        raw[t]!.feat = tape.gatherRows(raw[t]!.feat!, rows)
+        tables[t] = nil
+      }
     }
     func projectAll(_ t: String) -> Var {
       let r = raw[t]!
@@ -84,6 +97,7 @@ public final class Encoder {
       return tape.dropout(x, p: p, seed: deriveSeed(base: options.dropoutSeed, step: 0, salt: stableHash(t)))
     }
     if config.numLayers == 0 {
+      materialize(except: [])
       var out: [String: Var] = [:]
       for t in raw.keys.sorted() { out[t] = projectAll(t) }
       return out
@@ -99,11 +113,12 @@ public final class Encoder {
         }
       }
     }
+    materialize(except: rawTypes)
     var h: [String: Var] = [:]
     for t in raw.keys.sorted() where !rawTypes.contains(t) { h[t] = projectAll(t) }
-    var out = layer(tape, 0, block0, h: h, raw: raw, rawTypes: rawTypes, options: options)
+    var out = layer(tape, 0, block0, h: h, raw: raw, rawTypes: rawTypes, tables: tables, options: options)
     for l in 1..<config.numLayers {
-      out = layer(tape, l, flow.blocks[l], h: out, raw: [:], rawTypes: [], options: options)
+      out = layer(tape, l, flow.blocks[l], h: out, raw: [:], rawTypes: [], tables: [:], options: options)
     }
     return out
   }
@@ -134,7 +149,7 @@ public final class Encoder {
   /// One RGCN layer. `h[t]` are projected source rows; types in `rawTypes` are instead
   /// aggregated from `raw` and projected after the mean (layer 0 only).
   func layer(_ tape: Tape, _ l: Int, _ b: Block, h: [String: Var],
-             raw: [String: (feat: Var?, emb: Var?)], rawTypes: Set<String>,
+             raw: [String: (feat: Var?, emb: Var?)], rawTypes: Set<String>, tables: [String: [Int32]],
              options: ForwardOptions) -> [String: Var] {
     let (i, o) = config.layerDims(l)
     let last = l == config.numLayers - 1
@@ -157,9 +172,23 @@ public final class Encoder {
       maps[t] = m
       return m
     }
-    func rawParts(_ t: String, _ csr: CSR?) -> [Tape.AggregatePart] {
+    func rawParts(_ t: String, _ csr: CSR?, rows nd: Int) -> [Tape.AggregatePart] {
       let r = raw[t]!
-      return [r.feat, r.emb].compactMap { $0.map { Tape.AggregatePart($0, csr) } }
+      var parts: [Tape.AggregatePart] = []
+      if let f = r.feat {
+        if let map = tables[t] {
+          // Features read in place: the block's sources become table rows.
+          if let csr {
+            parts.append(Tape.AggregatePart(f, csr.remappingSources(map, numSrc: tape.shape(f).rows)))
+          } else {
+            parts.append(Tape.AggregatePart(tape.gatherRows(f, Array(map[0..<nd])), nil))
+          }
+        } else {
+          parts.append(Tape.AggregatePart(f, csr))
+        }
+      }
+      if let e = r.emb { parts.append(Tape.AggregatePart(e, csr)) }
+      return parts
     }
     var out: [String: Var] = [:]
     for d in b.numDst.keys.sorted() {
@@ -174,7 +203,7 @@ public final class Encoder {
         guard let csr = b.edges[et] else { continue }
         let s = et.src
         if rawTypes.contains(s) {
-          parts += rawParts(s, csr)
+          parts += rawParts(s, csr, rows: nd)
           mats.append(tape.matmul(inputMap(s), weight(et)))
         } else {
           guard let hs = h[s] else { preconditionFailure("Encoder: layer \(l) has no rows of '\(s)'") }
@@ -188,7 +217,7 @@ public final class Encoder {
       }
       if let lw = loops[l], !(last && options.skipLastSelfLoop) {
         if rawTypes.contains(d) {
-          parts += rawParts(d, nil)
+          parts += rawParts(d, nil, rows: nd)
           mats.append(tape.matmul(inputMap(d), tape.parameter(lw, in: arena)))
         } else {
           guard let hd = h[d] else { preconditionFailure("Encoder: layer \(l) has no source rows of '\(d)'") }

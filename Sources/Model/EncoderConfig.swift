@@ -97,6 +97,11 @@ public struct ForwardOptions: Sendable, Equatable {
 public struct NodeInputs {
   public var features: [String: Var]
   public var embeddings: [String: Var]
+  /// Types whose `features` entry is a table read in place (a mapped partition's feature
+  /// rows) rather than one row per source node: source row `i` of `nodes[0][t]` is table row
+  /// `featureRows[t][i]`. The encoder aggregates straight from the table (no gathered copy)
+  /// and gathers only the rows it needs as rows (self-loops, projected types).
+  public var featureRows: [String: [Int32]] = [:]
 
   public init(features: [String: Var] = [:], embeddings: [String: Var] = [:]) {
     self.features = features

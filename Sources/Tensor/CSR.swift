@@ -78,6 +78,32 @@ public struct CSR: Sendable, Equatable {
 }
 
 extension CSR {
+  init(unchecked numDst: Int, _ numSrc: Int, _ offsets: [Int32], _ indices: [Int32]) {
+    self.numDst = numDst
+    self.numSrc = numSrc
+    self.offsets = offsets
+    self.indices = indices
+  }
+
+  /// The same edges reading row `map[s]` of a table of `numSrc` rows where this CSR reads source
+  /// row `s` (`map` has one entry per source, each in `0..<numSrc`): a block over feature rows
+  /// read in place (e.g. a mapped partition) instead of a gathered copy.
+  public func remappingSources(_ map: [Int32], numSrc n: Int) -> CSR {
+    precondition(map.count == numSrc, "CSR.remappingSources: \(map.count) entries for \(numSrc) sources")
+    let idx = map.withUnsafeBufferPointer { mb -> [Int32] in
+      for (i, r) in mb.enumerated() {
+        precondition(r >= 0 && Int(r) < n, "CSR.remappingSources: source \(i) maps to \(r), outside 0..<\(n)")
+      }
+      return indices.withUnsafeBufferPointer { ib in
+        [Int32](unsafeUninitializedCapacity: ib.count) { out, count in
+          for e in 0..<ib.count { out[e] = mb[Int(ib[e])] }
+          count = ib.count
+        }
+      }
+    }
+    return CSR(unchecked: numDst, n, offsets, idx)
+  }
+
   /// The source-sorted view of the same edges, which the backward pass of a segment reduction
   /// gathers over: source `s` owns `offsets[s] ..< offsets[s + 1]`, naming destinations.
   public struct Transposed: Sendable, Equatable {

@@ -174,7 +174,9 @@ public final class BatchBuilder {
 
   /// The input layer's values for `flow.nodes[0]`: feature rows as constants, embedding rows as
   /// leaves whose gradient (when `gradients`) lands in a workspace buffer listed in the result.
-  public func inputs(_ tape: Tape, flow: MessageFlow, gradients: Bool) throws -> (NodeInputs, [PulledRows]) {
+  /// With `inPlace`, features the graph holds in one mapped piece are handed over as that table
+  /// plus a row map (`NodeInputs.featureRows`) instead of a gathered copy — the same values.
+  public func inputs(_ tape: Tape, flow: MessageFlow, gradients: Bool, inPlace: Bool = false) throws -> (NodeInputs, [PulledRows]) {
     var inputs = NodeInputs()
     var pulled: [PulledRows] = []
     let c = graph.partitionConfig
@@ -183,9 +185,22 @@ public final class BatchBuilder {
       let t = c.ntypeId(name)!
       if let fields = plan.featureFields[t] {
         let width = plan.encoder.featureWidths[name]!
-        let x = tape.workspace.allocate(ids.count * width)
-        try graph.nodeFeatures(ntype: t, fields: fields, ids: ids, into: x)
-        inputs.features[name] = tape.input(x, rows: ids.count, cols: width)
+        if inPlace, let table = graph.nodeFeatureTable(ntype: t, fields: fields), table.width == width {
+          var rows = [Int32](repeating: 0, count: ids.count)
+          for (i, id) in ids.enumerated() {
+            let r = id - table.start
+            guard r >= 0 && r < Int64(table.count) else {
+              throw GraphError(.invalidArgument, "node id \(id) is not a '\(name)' node")
+            }
+            rows[i] = Int32(r)
+          }
+          inputs.features[name] = tape.input(table.base, rows: table.count, cols: width)
+          inputs.featureRows[name] = rows
+        } else {
+          let x = tape.workspace.allocate(ids.count * width)
+          try graph.nodeFeatures(ntype: t, fields: fields, ids: ids, into: x)
+          inputs.features[name] = tape.input(x, rows: ids.count, cols: width)
+        }
       }
       if plan.embeddingTypes.contains(t) {
         let w = plan.encoder.embeddingSize

@@ -78,19 +78,21 @@ public final class BlockSampler {
             res.src.withUnsafeBufferPointer { rs in
               d32.withUnsafeMutableBufferPointer { od in
                 s32.withUnsafeMutableBufferPointer { os in
-                  var lastDst: Int64 = -1, lastLocal: Int32 = -1
-                  for k in 0..<m {
-                    // Entries are grouped by destination: look each one up once.
-                    if rd[k] != lastDst { lastDst = rd[k]; lastLocal = map.get(lastDst) }
-                    od[k] = lastLocal
-                    let id = rs[k]
-                    var local = map.get(id)
-                    if local < 0 {
-                      local = Int32(list.count)
-                      list.append(id)
-                      map.set(id, local)
+                  map.withDense { dense in
+                    var lastDst: Int64 = -1, lastLocal: Int32 = -1
+                    for k in 0..<m {
+                      // Entries are grouped by destination: look each one up once.
+                      if rd[k] != lastDst { lastDst = rd[k]; lastLocal = dense.get(lastDst) }
+                      od[k] = lastLocal
+                      let id = rs[k]
+                      var local = dense.get(id)
+                      if local < 0 {
+                        local = Int32(list.count)
+                        list.append(id)
+                        dense.set(id, local)
+                      }
+                      os[k] = local
                     }
-                    os[k] = local
                   }
                 }
               }
@@ -139,6 +141,45 @@ struct IdMap {
     if generation == 0 {  // wrapped: clear once every 2³² layers
       for i in stamp.indices { stamp[i] = 0 }
       generation = 1
+    }
+  }
+
+  /// The map as raw pointers for a hot loop (the dictionary fallback wraps itself).
+  struct Dense {
+    let local: UnsafeMutablePointer<Int32>?
+    let stamp: UnsafeMutablePointer<UInt32>?
+    let generation: UInt32
+    let fallback: UnsafeMutablePointer<IdMap>
+    @inline(__always) func get(_ id: Int64) -> Int32 {
+      guard let stamp, let local else { return fallback.pointee.get(id) }
+      let i = Int(id)
+      return stamp[i] == generation ? local[i] : -1
+    }
+    @inline(__always) func set(_ id: Int64, _ v: Int32) {
+      guard let stamp, let local else { fallback.pointee.set(id, v); return }
+      let i = Int(id)
+      stamp[i] = generation
+      local[i] = v
+    }
+  }
+
+  mutating func withDense<R>(_ body: (Dense) -> R) -> R {
+    if dict != nil {
+      return withUnsafeMutablePointer(to: &self) { me in
+        body(Dense(local: nil, stamp: nil, generation: 0, fallback: me))
+      }
+    }
+    var l = local, s = stamp
+    local = []; stamp = []
+    defer { local = l; stamp = s }
+    let g = generation
+    return l.withUnsafeMutableBufferPointer { lb in
+      s.withUnsafeMutableBufferPointer { sb in
+        var dummy = IdMap(count: 0)
+        return withUnsafeMutablePointer(to: &dummy) { d in
+          body(Dense(local: lb.baseAddress, stamp: sb.baseAddress, generation: g, fallback: d))
+        }
+      }
     }
   }
 

@@ -108,7 +108,7 @@ public struct Evaluator {
       tape.reset()
       let batchItems = items.subset(Array(lo..<hi)[...])
       let batch = try builder.build(task: task, items: batchItems, training: false, seed: deriveSeed(base: seed, step: b))
-      let (inputs, _) = try builder.inputs(tape, flow: batch.flow, gradients: false)
+      let (inputs, _) = try builder.inputs(tape, flow: batch.flow, gradients: false, inPlace: true)
       let emb = model.embed(tape, flow: batch.flow, inputs: inputs,
                             options: ForwardOptions(skipLastSelfLoop: task.spec.kind.skipsLastSelfLoop))
       try accumulate(&acc, head: head, tape: tape, embeddings: emb, batch: batch)

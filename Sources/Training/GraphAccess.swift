@@ -33,6 +33,11 @@ public protocol GraphAccess: AnyObject {
   /// straight into its step buffer. The default copies `nodeFeatures`' answer.
   func nodeFeatures(ntype: Int, fields: [String], ids: [Int64], into out: UnsafeMutablePointer<Float>) throws
 
+  /// The feature rows of every node of `ntype`, readable in place for as long as this access
+  /// lives, when `fields` is one `f32` field held in one piece on this host (a mapped
+  /// partition): row `id - start` is node `id`'s. Nil otherwise (callers gather instead).
+  func nodeFeatureTable(ntype: Int, fields: [String]) -> FeatureTable?
+
   /// One node field (label or mask, any dtype) for `ids`, typed as stored (`ids.count × width`).
   func nodeColumn(ntype: Int, field: String, ids: [Int64]) throws -> ArrayData
 
@@ -76,7 +81,18 @@ public struct SampleRequest: Equatable, Sendable {
   }
 }
 
+/// Feature rows of one node type read in place (`GraphAccess.nodeFeatureTable`).
+public struct FeatureTable {
+  public let base: UnsafePointer<Float>
+  /// Global id of row 0, and the row count.
+  public let start: Int64
+  public let count: Int
+  public let width: Int
+}
+
 extension GraphAccess {
+  public func nodeFeatureTable(ntype: Int, fields: [String]) -> FeatureTable? { nil }
+
   public func nodeFeatures(ntype: Int, fields: [String], ids: [Int64], into out: UnsafeMutablePointer<Float>) throws {
     let x = try nodeFeatures(ntype: ntype, fields: fields, ids: ids)
     x.withUnsafeBufferPointer { if let b = $0.baseAddress { out.update(from: b, count: x.count) } }

@@ -237,6 +237,18 @@ public final class LocalGraphAccess: GraphAccess {
     try concatenated(fields.map { try nodeColumn(ntype: ntype, field: $0, ids: ids) }, rows: ids.count)
   }
 
+  /// A single-field f32 feature of a type that lives in one partition: its mapped rows.
+  public func nodeFeatureTable(ntype: Int, fields: [String]) -> FeatureTable? {
+    guard fields.count == 1 else { return nil }
+    let ranges = partitionConfig.nodeMap[ntype]
+    let live = ranges.indices.filter { ranges[$0].count > 0 }
+    guard live.count == 1, let f = partitions[live[0]].nodeField(ntype, fields[0]), f.info.dtype == .f32,
+          let base = f.data.baseAddress else { return nil }
+    let r = ranges[live[0]]
+    guard f.data.count >= r.count * f.info.width * 4 else { return nil }
+    return FeatureTable(base: base.assumingMemoryBound(to: Float.self), start: r.start, count: r.count, width: f.info.width)
+  }
+
   /// Feature rows straight from the mapped partitions into `out` (`ids.count × Σ widths`).
   public func nodeFeatures(ntype: Int, fields: [String], ids: [Int64], into out: UnsafeMutablePointer<Float>) throws {
     let c = partitionConfig

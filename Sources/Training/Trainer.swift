@@ -231,7 +231,7 @@ public final class Trainer {
       var clock = PhaseClock()
       let batch = try builder.build(task: task, items: items, training: true, seed: seed)
       phases.sample += clock.lap()
-      let (inputs, pulled) = try builder.inputs(tape, flow: batch.flow, gradients: true)
+      let (inputs, pulled) = try builder.inputs(tape, flow: batch.flow, gradients: true, inPlace: true)
       phases.fetch += clock.lap()
       let head = model.heads[t]
       let loss = model.loss(tape, task: head, flow: batch.flow, inputs: inputs, rows: batch.rows, targets: batch.targets,
