@@ -1,6 +1,8 @@
 // `gust-bench` — the numbers `make bench` prints. Each benchmark appends one JSON object a line
 // to bench-results.jsonl (or the path in GUST_BENCH_OUT) and a row to the printed table.
-// Usage: gust-bench [tensor] [construct] [server] [--quick] [--large]
+// Usage: gust-bench [tensor] [construct] [server] [train] [--quick] [--large]
+// `train` runs in a plain `gust-bench` only when the anchor data is cached or can be generated
+// (GUST_PYTHON with numpy and pyarrow); otherwise it prints why it was skipped.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -10,7 +12,7 @@ import Darwin
 let args = Array(CommandLine.arguments.dropFirst())
 let quick = args.contains("--quick")
 let groups = args.filter { !$0.hasPrefix("--") }
-let known = ["tensor", "construct", "server"]
+let known = ["tensor", "construct", "server", "train"]
 for g in groups where !known.contains(g) {
   var msg = "gust-bench: unknown benchmark group '\(g)' (known: \(known.joined(separator: ", ")))\n"
   msg.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
@@ -22,4 +24,5 @@ if groups.isEmpty || groups.contains("construct") {
   runConstructBenchmarks(report, quick: quick, large: args.contains("--large"))
 }
 if groups.isEmpty || groups.contains("server") { runServerBenchmarks(report, quick: quick) }
+if groups.isEmpty || groups.contains("train") { runTrainBenchmarks(report, quick: quick, explicit: groups.contains("train")) }
 report.printTable()
