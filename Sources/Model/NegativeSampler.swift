@@ -33,15 +33,24 @@ public struct NegativeSampler: Sendable {
   }
 
   /// Training negatives of a link-prediction batch with `numPositives` positives:
-  /// `uniform` draws `k` per positive (row-major, `numPositives · k` ids), `joint` and
-  /// `inbatchJoint` draw `k` shared by the batch.
-  public func negatives(_ kind: NegativeSampling, numPositives: Int, k: Int, seed: UInt64) -> [Int64] {
+  /// `uniform` draws `k` per positive (row-major, `numPositives · k` ids); `joint` draws one
+  /// pool of `numPositives` nodes shared by the batch and gives positive `i` the pool entries
+  /// `(i·k + j) mod numPositives`, `j < k` (row-major, `numPositives · k` ids) — GraphStorm's
+  /// `JointUniform` (`repeat(src, k)` against `tile(pool, k)`): k negatives per positive from
+  /// about as many distinct nodes as positives; `inbatchJoint` draws `k` shared by the batch.
+  public func negatives(_ kind: NegativeSampling, numPositives n: Int, k: Int, seed: UInt64) -> [Int64] {
     var g = Generator(seed: seed)
     switch kind {
-    case .uniform: return sample(numPositives * k, generator: &g)
-    case .joint, .inbatchJoint: return sample(k, generator: &g)
+    case .uniform: return sample(n * k, generator: &g)
+    case .joint:
+      let pool = sample(n, generator: &g)
+      return (0..<(n * k)).map { pool[$0 % n] }
+    case .inbatchJoint: return sample(k, generator: &g)
     }
   }
+
+  /// Whether `negatives(kind, …)` are one list shared by every positive (else `k` per positive).
+  public static func sharedByBatch(_ kind: NegativeSampling) -> Bool { kind == .inbatchJoint }
 
   /// Evaluation corruptions (GraphStorm's `GlobalUniform` / `JointUniform`): `k` negative
   /// sources from `sources` and `k` negative destinations from `destinations`, per positive

@@ -82,7 +82,8 @@ public final class BatchBuilder {
           if training {
             let neg = negatives(dt).negatives(lp.negatives, numPositives: pos.count, k: lp.numNegatives, seed: negSeed)
             links.append(LinkRows(etype: lp.edgeTypes.first { $0.name == et.key } ?? Model.EdgeType(et.src, et.rel, et.dst),
-                                  src: src, dst: dst, negDst: neg.map { seeds.add(dt, $0) }, shared: lp.negatives != .uniform))
+                                  src: src, dst: dst, negDst: neg.map { seeds.add(dt, $0) },
+                                  shared: NegativeSampler.sharedByBatch(lp.negatives)))
           } else {
             guard case .linkPrediction(let cfg) = task.config.kind else { preconditionFailure() }
             let shared = cfg.evalNegativeSampler == .joint

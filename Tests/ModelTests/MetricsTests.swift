@@ -122,7 +122,13 @@ final class MetricsTests: XCTestCase {
     XCTAssertEqual(a, s.negatives(.uniform, numPositives: 50, k: 4, seed: 99))
     XCTAssertNotEqual(a, s.negatives(.uniform, numPositives: 50, k: 4, seed: 100))
     XCTAssertEqual(a.count, 200)
-    XCTAssertEqual(s.negatives(.joint, numPositives: 50, k: 4, seed: 1).count, 4)
+    // GraphStorm's JointUniform: a pool of numPositives nodes, positive i paired with pool
+    // entries (i·k + j) mod numPositives.
+    let joint = s.negatives(.joint, numPositives: 50, k: 4, seed: 1)
+    XCTAssertEqual(joint.count, 200)
+    for i in 0..<50 { for j in 0..<4 { XCTAssertEqual(joint[i * 4 + j], joint[(i * 4 + j) % 50]) } }
+    XCTAssertFalse(NegativeSampler.sharedByBatch(.joint))
+    XCTAssertTrue(NegativeSampler.sharedByBatch(.inbatchJoint))
     XCTAssertEqual(s.negatives(.inbatchJoint, numPositives: 50, k: 4, seed: 1).count, 4)
     let valid = Set<Int64>([10, 11, 12, 13, 14, 100, 101, 7])
     XCTAssertTrue(a.allSatisfy { valid.contains($0) })
