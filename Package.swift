@@ -23,6 +23,7 @@ let package = Package(
     .library(name: "Model", targets: ["Model"]),
     .library(name: "Construct", targets: ["Construct"]),
     .library(name: "Training", targets: ["Training"]),
+    .library(name: "Launch", targets: ["Launch"]),
   ],
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -40,6 +41,8 @@ let package = Package(
 
     // Foundations.
     .target(name: "CKernels"),
+    // prctl(2) for the launcher's children (variadic in C, so Swift cannot call it directly).
+    .target(name: "CProcess"),
     .target(name: "Rand"),
     .target(name: "Tensor", dependencies: ["Rand", "CBLAS", "CKernels"]),
     .target(name: "Parquet", dependencies: ["CZlib", "CSnappy", "CZstd", "CLZ4"]),
@@ -61,8 +64,11 @@ let package = Package(
     // Services: the training loop (no networking; a GraphClient conforms to GraphAccess later).
     .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor"]),
 
+    // Services: the launcher's job planning and process supervision (no numeric code).
+    .target(name: "Launch", dependencies: ["Config", "Graph", "Net", "CProcess"]),
+
     // Executables (thin).
-    .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth"], path: "Sources/Launcher"),
+    .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth", "Launch"], path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", dependencies: ["GraphService"], path: "Sources/GraphServer"),
     .executableTarget(name: "Trainer", dependencies: ["Training"], path: "Sources/Trainer"),
     .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient"],
@@ -80,6 +86,7 @@ let package = Package(
     .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
     .testTarget(name: "SynthTests", dependencies: ["Synth", "Parquet", "Config"]),
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
+    .testTarget(name: "LaunchTests", dependencies: ["Launch", "Config", "Graph"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Config", "Graph", "Tensor"]),
   ],
   swiftLanguageModes: [.v6]
