@@ -73,7 +73,11 @@ public final class LaunchJob {
       if o.dryRun { return DryRun.run(job, env: env) }
       return LaunchJob(job: job, env: env).run()
     } catch let e as LaunchError {
-      env.printError(e.kind == .badInput && !e.message.hasPrefix("gust") ? "gust \(mode.rawValue): error: \(e)" : "error: \(e)")
+      let cmd = "gust \(mode.rawValue)"
+      for line in e.message.split(separator: "\n", omittingEmptySubsequences: false) {
+        let l = String(line)
+        env.printError(l.hasPrefix(cmd + ": ") ? cmd + ": error: " + l.dropFirst(cmd.count + 2) : l.hasPrefix("usage:") || l.hasPrefix(" ") || l.isEmpty ? l : cmd + ": error: " + l)
+      }
       return e.exitCode
     } catch {
       env.printError("gust \(mode.rawValue): error: \(error)")
@@ -88,7 +92,7 @@ public final class LaunchJob {
     do {
       try prepareWorkspace()
     } catch let e as LaunchError {
-      env.printError("error: \(e)")
+      env.printError(e.message.hasPrefix(cmd + ": ") ? cmd + ": error: " + e.message.dropFirst(cmd.count + 2) : "\(cmd): error: \(e)")
       return e.exitCode
     } catch {
       env.printError("\(cmd): error: \(error)")

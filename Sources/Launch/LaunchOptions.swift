@@ -145,8 +145,8 @@ public struct LaunchOptions: Equatable, Sendable {
         }
       }
     }
-    guard !o.partConfig.isEmpty else { throw bad("--part-config is required\n" + usage(mode)) }
-    guard !o.configFile.isEmpty else { throw bad("--cf is required\n" + usage(mode)) }
+    guard !o.partConfig.isEmpty else { throw bad("--part-config is required (gust \(mode.rawValue) --help)") }
+    guard !o.configFile.isEmpty else { throw bad("--cf is required (gust \(mode.rawValue) --help)") }
     o.partConfig = absolutePath(o.partConfig, cwd: cwd)
     o.configFile = absolutePath(o.configFile, cwd: cwd)
     o.workspace = absolutePath(o.workspace, cwd: cwd)
