@@ -148,14 +148,15 @@ public final class LaunchJob {
     while ports.contains(where: { $0 == nil }) {
       if let sig = supervisor.step(timeout: 0.05) { return .interrupted(sig) }
       if let f = firstFailure() { return f }
+      // The deadline is checked against what was read before it passed.
+      if monotonicSeconds() > deadline, let i = ports.firstIndex(where: { $0 == nil }) {
+        let c = supervisor.children[i]
+        return .failed(c, "did not report its port within \(formatSeconds(o.serverStartTimeout)) (--server-start-timeout)")
+      }
       for (i, s) in plan.servers.enumerated() where ports[i] == nil {
         if let text = readTextFile(s.portFile!), text.hasSuffix("\n"), let p = Int(text.trimmingWhitespace()), p > 0 {
           ports[i] = p
         }
-      }
-      if monotonicSeconds() > deadline, let i = ports.firstIndex(where: { $0 == nil }) {
-        let c = supervisor.children[i]
-        return .failed(c, "did not report its port within \(formatSeconds(o.serverStartTimeout)) (--server-start-timeout)")
       }
     }
     endpoints = (0..<plan.numParts).map { p in

@@ -8,6 +8,14 @@ public struct BestMetric: Equatable, Sendable {
   public var val: Double?
   public var test: Double?
   public var step: Int?
+
+  public init(taskID: String, metric: String, val: Double?, test: Double?, step: Int?) {
+    self.taskID = taskID
+    self.metric = metric
+    self.val = val
+    self.test = test
+    self.step = step
+  }
 }
 
 public enum MetricsSummary {
