@@ -30,13 +30,25 @@ public struct DryRunReport: Equatable, Sendable {
   public var embeddingWidth: Int
   public var warnings: [String]
 
-  /// Reads every task's masks through `graph` and splits them as `Trainer` does.
-  public static func make(plan: TrainingPlan, graph: GraphAccess, worldSize: Int) throws -> DryRunReport {
+  /// Reads every task's masks through `graph` and splits them as `Trainer` does. `inference`:
+  /// no train split (train sizes and batches are 0; `--inference --dry-run`).
+  public static func make(plan: TrainingPlan, graph: GraphAccess, worldSize: Int, inference: Bool = false) throws -> DryRunReport {
     let g = graph.partitionConfig
     let nodeBook = PartitionBook.nodes(g), edgeBook = PartitionBook.edges(g)
     var tasks: [Task] = []
     for task in plan.tasks {
       let m = task.config.masks
+      let target: String
+      switch task.target {
+      case .nodes(let t): target = g.ntypes[t]
+      case .edges(let es): target = es.map { g.etypes[$0].key }.joined(separator: ", ")
+      }
+      func count(_ mask: String?) throws -> Int? { try mask.map { try TaskItems.load(graph, target: task.target, mask: $0).count } }
+      if inference {
+        tasks.append(Task(id: task.id, kind: task.config.kind.name.rawValue, target: target, train: 0, val: nil,
+                          test: try count(m.test), batchSize: max(1, task.config.batchSize), batchesPerEpoch: 0))
+        continue
+      }
       guard let trainMask = m.train else {
         throw TrainingError(.badInput, "\(task.config.yamlPath).mask_fields: task \(task.id) has no train mask")
       }
@@ -48,15 +60,8 @@ public struct DryRunReport: Equatable, Sendable {
       guard nb > 0 else {
         throw TrainingError(.badInput, "task \(task.id): the train mask '\(trainMask)' selects \(train.count) items, too few for \(worldSize) rank(s)")
       }
-      let target: String
-      switch task.target {
-      case .nodes(let t): target = g.ntypes[t]
-      case .edges(let es): target = es.map { g.etypes[$0].key }.joined(separator: ", ")
-      }
       tasks.append(Task(id: task.id, kind: task.config.kind.name.rawValue, target: target, train: train.count,
-                        val: try m.val.map { try TaskItems.load(graph, target: task.target, mask: $0).count },
-                        test: try m.test.map { try TaskItems.load(graph, target: task.target, mask: $0).count },
-                        batchSize: B, batchesPerEpoch: nb))
+                        val: try count(m.val), test: try count(m.test), batchSize: B, batchesPerEpoch: nb))
     }
     return DryRunReport(graphName: g.graphName, numParts: g.numParts, worldSize: worldSize, tasks: tasks,
                         epochSteps: tasks.map(\.batchesPerEpoch).max() ?? 0, numEpochs: plan.config.training.numEpochs,

@@ -171,7 +171,8 @@ public struct TrainerCommand: Equatable, Sendable {
     let graphConfig = try PartitionConfig.load(path: part)
     let plan = try TrainingPlan.make(config: config, graph: graphConfig, mode: mode)
     if dryRun {
-      let report = try DryRunReport.make(plan: plan, graph: try LocalGraphAccess(configPath: part, verify: false), worldSize: worldSize)
+      let report = try DryRunReport.make(plan: plan, graph: try LocalGraphAccess(configPath: part, verify: false), worldSize: worldSize,
+                                         inference: inference)
       for line in report.lines { print(line) }
       return
     }

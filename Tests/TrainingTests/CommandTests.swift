@@ -71,6 +71,10 @@ final class CommandTests: XCTestCase {
     XCTAssertEqual(report.tasks.map(\.batchesPerEpoch), trainer.schedule.batchesPerPass)
     XCTAssertEqual(report.epochSteps, trainer.schedule.stepsPerEpoch)
     XCTAssertEqual(report.tasks.map(\.train), trainer.trainItems.map(\.count))
+    // Inference: test sizes only.
+    let inf = run(["--part-config", s.configPath, "--cf", yaml, "--dry-run", "--inference"])
+    XCTAssertEqual(inf.code, 0, inf.err.joined(separator: "\n"))
+    XCTAssertTrue(inf.out.joined(separator: "\n").contains("target paper  train 0  val -  test 16"), inf.out.joined(separator: "\n"))
     // Config errors still exit 2 in a dry run.
     let bad = run(["--part-config", s.configPath, "--cf", yaml, "--dry-run", "--task", "nope.task_weight=2"])
     XCTAssertEqual(bad.code, 2)
