@@ -23,6 +23,7 @@ let package = Package(
     .library(name: "Model", targets: ["Model"]),
     .library(name: "Construct", targets: ["Construct"]),
     .library(name: "Training", targets: ["Training"]),
+    .library(name: "RemoteAccess", targets: ["RemoteAccess"]),
   ],
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -56,15 +57,17 @@ let package = Package(
     .target(name: "Synth", dependencies: ["Parquet", "Rand"]),
     // Services.
     .target(name: "Construct", dependencies: ["Graph", "Parquet", "CMetis"]),
-    .target(name: "GraphService", dependencies: ["Graph", "Proto", "Net", "Tensor"]),
+    .target(name: "GraphService", dependencies: ["Graph", "Proto", "Net", "Rand", "Tensor"]),
 
-    // Services: the training loop (no networking; a GraphClient conforms to GraphAccess later).
+    // Services: the training loop (no networking: a remote GraphAccess is injected).
     .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor"]),
+    // The adapter: Training's GraphAccess over a GraphClient talking to gust-server processes.
+    .target(name: "RemoteAccess", dependencies: ["Training", "GraphClient", "Graph", "Net", "Rand"]),
 
     // Executables (thin).
     .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth"], path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", dependencies: ["GraphService"], path: "Sources/GraphServer"),
-    .executableTarget(name: "Trainer", dependencies: ["Training"], path: "Sources/Trainer"),
+    .executableTarget(name: "Trainer", dependencies: ["Training", "RemoteAccess"], path: "Sources/Trainer"),
     .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient"],
                      path: "Sources/Bench"),
 
@@ -81,6 +84,8 @@ let package = Package(
     .testTarget(name: "SynthTests", dependencies: ["Synth", "Parquet", "Config"]),
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Config", "Graph", "Tensor"]),
+    .testTarget(name: "RemoteAccessTests",
+                dependencies: ["RemoteAccess", "Training", "GraphClient", "GraphService", "Graph", "Net", "Config", "Rand", "Tensor"]),
   ],
   swiftLanguageModes: [.v6]
 )
