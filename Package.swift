@@ -23,6 +23,7 @@ let package = Package(
     .library(name: "Model", targets: ["Model"]),
     .library(name: "Construct", targets: ["Construct"]),
     .library(name: "Training", targets: ["Training"]),
+    .library(name: "RemoteAccess", targets: ["RemoteAccess"]),
     .library(name: "Launch", targets: ["Launch"]),
   ],
   dependencies: [
@@ -59,10 +60,12 @@ let package = Package(
     .target(name: "Synth", dependencies: ["Parquet", "Rand"]),
     // Services.
     .target(name: "Construct", dependencies: ["Graph", "Parquet", "CMetis"]),
-    .target(name: "GraphService", dependencies: ["Graph", "Proto", "Net", "Tensor"]),
+    .target(name: "GraphService", dependencies: ["Graph", "Proto", "Net", "Rand", "Tensor"]),
 
-    // Services: the training loop (no networking; a GraphClient conforms to GraphAccess later).
+    // Services: the training loop (no networking: a remote GraphAccess is injected).
     .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor"]),
+    // The adapter: Training's GraphAccess over a GraphClient talking to gust-server processes.
+    .target(name: "RemoteAccess", dependencies: ["Training", "GraphClient", "Graph", "Net", "Rand"]),
 
     // Services: the launcher's job planning and process supervision (no numeric code).
     .target(name: "Launch", dependencies: ["Config", "Graph", "Net", "CProcess"]),
@@ -70,7 +73,7 @@ let package = Package(
     // Executables (thin).
     .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth", "Launch"], path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", dependencies: ["GraphService"], path: "Sources/GraphServer"),
-    .executableTarget(name: "Trainer", dependencies: ["Training"], path: "Sources/Trainer"),
+    .executableTarget(name: "Trainer", dependencies: ["Training", "RemoteAccess"], path: "Sources/Trainer"),
     .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient"],
                      path: "Sources/Bench"),
 
@@ -88,6 +91,8 @@ let package = Package(
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
     .testTarget(name: "LaunchTests", dependencies: ["Launch", "Config", "Graph"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Config", "Graph", "Tensor"]),
+    .testTarget(name: "RemoteAccessTests",
+                dependencies: ["RemoteAccess", "Training", "GraphClient", "GraphService", "Graph", "Net", "Config", "Rand", "Tensor"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,20 @@ import Graph
 import Net
 import Proto
 
+/// One edge type of a one-hop sampling request.
+public struct NeighborRequest: Equatable, Sendable {
+  public var etype: Int
+  /// In-edges per seed: `-1` all, `0` none.
+  public var fanout: Int
+  /// Only edges whose u8 edge field of this name is 1.
+  public var maskField: String?
+  public init(etype: Int, fanout: Int, maskField: String? = nil) {
+    self.etype = etype
+    self.fanout = fanout
+    self.maskField = maskField
+  }
+}
+
 /// Sampled in-edges of one edge type, grouped by seed in request order (parallel arrays in
 /// global ids).
 public struct SampledNeighbors: Equatable, Sendable {
@@ -17,20 +31,47 @@ extension GraphClient {
   /// `maskField` is 1, never the `excluded` edge ids, seeded by `seed`. Merged in seed order.
   public func sampleNeighbors(seeds: [Int64], etype: Int, fanout: Int, maskField: String? = nil,
                               excluded: [Int64] = [], seed: UInt64) throws -> SampledNeighbors {
-    try checkEdgeType(etype)
+    try sampleNeighbors(seeds: seeds, requests: [NeighborRequest(etype: etype, fanout: fanout, maskField: maskField)],
+                        excluded: excluded, seed: seed)[0]
+  }
+
+  /// One hop over several edge types ending at the seeds' node type, in one exchange: every
+  /// partition involved gets one request per distinct mask carrying all its seeds and edge
+  /// types; the local partition is sampled meanwhile. Result `k` answers `requests[k]` exactly
+  /// as `sampleNeighbors(seeds:etype:…)` would (grouped by seed in the order of `seeds`, within
+  /// a seed the owner's order). Fanout `0` gives no edges and sends nothing.
+  public func sampleNeighbors(seeds: [Int64], requests: [NeighborRequest], excluded: [Int64] = [],
+                              seed: UInt64) throws -> [SampledNeighbors] {
+    for r in requests { try checkEdgeType(r.etype) }
+    guard let first = requests.first else { return [] }
+    let dt = layout.etypeDst[first.etype]
+    for r in requests where layout.etypeDst[r.etype] != dt {
+      throw GraphClientError(.invalidArgument, "edge types \(layout.etypes[first.etype]) and \(layout.etypes[r.etype]) end at different node types")
+    }
+    var out = [SampledNeighbors](repeating: SampledNeighbors(), count: requests.count)
+    let active = requests.indices.filter { requests[$0].fanout != 0 }
+    if seeds.isEmpty || active.isEmpty { return out }
     var unique = IdMap(capacity: seeds.count)
     let local = seeds.map { unique.insert($0) }
-    _ = try splitNodes(unique.ids, type: layout.etypeDst[etype])  // checks every seed's type
+    _ = try splitNodes(unique.ids, type: dt)  // checks every seed's type
     var byType = [[Int64]](repeating: [], count: layout.ntypes.count)
-    byType[layout.etypeDst[etype]] = unique.ids
-    let layer = try sampleLayer(byType, etypes: [(etype, fanout, maskField)],
-                                excluded: excluded.sorted(), seed: seed)[0]
-    var out = SampledNeighbors()
-    for (i, u) in local.enumerated() {
-      let a = Int(layer.offsets[Int(u)]), b = Int(layer.offsets[Int(u) + 1])
-      out.dst.append(contentsOf: repeatElement(seeds[i], count: b - a))
-      out.src.append(contentsOf: layer.src[a..<b])
-      out.eids.append(contentsOf: layer.eids[a..<b])
+    byType[dt] = unique.ids
+    let sorted = zip(excluded, excluded.dropFirst()).allSatisfy { $0 <= $1 } ? excluded : excluded.sorted()
+    let layers = try sampleLayer(byType, etypes: active.map { (requests[$0].etype, requests[$0].fanout, requests[$0].maskField) },
+                                 excluded: sorted, seed: seed)
+    for (k, r) in active.enumerated() {
+      let layer = layers[k]
+      var o = SampledNeighbors()
+      let total = Int(layer.offsets.last ?? 0)
+      o.dst.reserveCapacity(total); o.src.reserveCapacity(total); o.eids.reserveCapacity(total)
+      for (i, u) in local.enumerated() {
+        let a = Int(layer.offsets[Int(u)]), b = Int(layer.offsets[Int(u) + 1])
+        if a == b { continue }
+        o.dst.append(contentsOf: repeatElement(seeds[i], count: b - a))
+        o.src.append(contentsOf: layer.src[a..<b])
+        o.eids.append(contentsOf: layer.eids[a..<b])
+      }
+      out[r] = o
     }
     return out
   }

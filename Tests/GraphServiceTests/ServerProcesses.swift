@@ -23,7 +23,7 @@ final class ServerProcesses {
   static var binary: String {
     let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().path
-    for dir in [".build-server", ".build"] {
+    for dir in [".build-server", ".build-remote", ".build"] {
       let p = "\(package)/\(dir)/debug/gust-server"
       if FileManager.default.isExecutableFile(atPath: p) { return p }
     }
