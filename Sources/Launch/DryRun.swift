@@ -16,8 +16,6 @@ public enum DryRun {
     env.print("\(cmd): \(o.configFile) fits \(job.graph.graphName) (\(job.graph.numParts) partition(s), "
       + "\(job.graph.numNodes) nodes, \(job.graph.numEdges) edges; \(o.partConfig))")
     for w in job.config.warnings { env.print("\(cmd): warning: \(w)") }
-    env.print("tasks (\(job.config.tasks.count)):")
-    for t in job.config.tasks { env.print("  \(t.id)") }
     var code: Int32 = 0
     let trainer = env.binDir + "/gust-trainer"
     if access(trainer, X_OK) == 0 && trainerSupportsDryRun(trainer, env: env) {
@@ -32,6 +30,8 @@ public enum DryRun {
         code = status == .exited(2) ? 2 : 1
       }
     } else {
+      env.print("tasks (\(job.config.tasks.count)):")
+      for t in job.config.tasks { env.print("  \(t.id)") }
       env.print("plan: batches per epoch per task come from `gust-trainer --dry-run`, which is not in this build")
     }
     for l in plan.describeProcesses() { env.print(l) }

@@ -83,6 +83,7 @@ public struct JobPlan: Equatable, Sendable {
       if let m = o.metricsFile { args += ["--metrics-file", m] }
       if let n = o.logInterval { args += ["--log-interval", "\(n)"] }
       if let t = o.trainerThreads { args += ["--threads", "\(t)"] }
+      if let t = o.serverTimeout, !o.localTrainer { args += ["--server-timeout", "\(t)"] }
       args += o.overrideArgs
       let p = r % max(numParts, 1)
       trainers.append(ProcessSpec(role: .trainer, partition: p, serverID: -1, rank: r, host: partHosts[p].ip,
@@ -109,7 +110,7 @@ public struct JobPlan: Equatable, Sendable {
     for s in servers {
       let port = s.arguments[s.arguments.firstIndex(of: "--listen")! + 1]
       lines.append("  \(s.name): gust-server on \(port == endpoint(s.host, 0) ? s.host + " (free port)" : port), partition \(s.partition)"
-        + (s.serverID == 0 && embedDim > 0 ? ", embeddings dim \(embedDim)" : "") + "  → \(s.logPath)")
+        + (s.serverID == 0 ? " (holds its embeddings)" : " (replica)") + "  → \(s.logPath)")
     }
     for t in trainers {
       lines.append("  \(t.name): gust-trainer on \(t.host), rank \(t.rank)/\(worldSize)  → \(t.logPath)")

@@ -25,8 +25,8 @@ public struct LaunchOptions: Equatable, Sendable {
   public var seed: UInt64 = 0
   public var dryRun = false
   /// Trainers read the partitions in-process (`gust-trainer --local`) instead of through the
-  /// servers. The servers are still started and supervised. For tests and `gust demo` until the
-  /// trainer's `--servers-file` lands.
+  /// servers; the servers are still started and supervised. For tests of the process handling
+  /// that do not need the network path (and a fallback while debugging one).
   public var localTrainer = false
   /// Seconds a server may take to write its port file (map + check its partition, listen).
   public var serverStartTimeout: Double = 120
@@ -36,6 +36,8 @@ public struct LaunchOptions: Equatable, Sendable {
   public var metricsFile: String?
   public var trainerThreads: Int?
   public var serverThreads: Int?
+  /// Trainers' `--server-timeout`: seconds a server may take to answer (theirs defaults to 60).
+  public var serverTimeout: Double?
   /// Lines of a failed process's log printed with the failure.
   public var tailLines = 20
   /// The YAML override flags (paths of `*_path` keys made absolute), passed to every trainer.
@@ -63,8 +65,9 @@ public struct LaunchOptions: Equatable, Sendable {
         --seed S                job seed (default 0)
         --dry-run               check the config against the graph, print the plan, start nothing
         --server-start-timeout SECONDS  (default 120)   --grace-period SECONDS (SIGTERM→SIGKILL, default 10)
+        --server-timeout SECONDS  a trainer fails (and with it the job) when a server is silent that long (default 60)
         --log-interval N, --metrics-file F, --trainer-threads N, --server-threads N   passed on
-        --local-trainer         trainers read partitions in-process (tests, demo) instead of via the servers
+        --local-trainer         trainers read the partitions in-process instead of through the servers (tests)
       Any other flag overrides a YAML key (--num-epochs 3, --lr 0.01); --task id.key=value a task key.
       Exit codes: 0 done; 2 bad input, nothing started; 1 a process failed (named, with its log tail).
       """
@@ -131,6 +134,7 @@ public struct LaunchOptions: Equatable, Sendable {
       case "--metrics-file": o.metricsFile = absolutePath(try value(), cwd: cwd)
       case "--trainer-threads": o.trainerThreads = try int(min: 1)
       case "--server-threads": o.serverThreads = try int(min: 1)
+      case "--server-timeout": o.serverTimeout = try seconds()
       case "-h", "--help": throw bad("--help is answered before parsing (LaunchOptions.isHelpRequest)")
       default:
         guard flag.hasPrefix("--") else { throw bad("unexpected argument '\(flag)'") }

@@ -66,14 +66,11 @@ func runDemo(_ args: [String]) -> Int32 {
     } catch { writeStderr("gust demo: error: construct: \(error)\n"); return 1 }
   }
 
-  // One trainer: several need the gradient all-reduce, which is not in this build. The trainer
-  // reads the partitions in-process (--local-trainer) until its --servers-file client lands; the
-  // two servers still start, serve and are supervised.
+  // One trainer: several need the gradient all-reduce, which is not in this build.
   let trainArgs = ["--part-config", graph, "--cf", yaml, "--workspace", job, "--num-servers", "1", "--num-trainers", "1",
-                   "--num-epochs", "\(epochs)", "--save-model-path", job + "/model", "--local-trainer", "--log-interval", "10"]
+                   "--num-epochs", "\(epochs)", "--save-model-path", job + "/model", "--log-interval", "10"]
   step("3/3 gust train " + trainArgs.joined(separator: " "))
-  step("    (1 trainer: several need the gradient all-reduce, not in this build; the trainer reads the partitions "
-    + "in-process until its network client lands — the 2 servers are started and supervised all the same)")
+  step("    (one trainer: several need the gradient all-reduce, which is not in this build)")
   let metrics = job + "/metrics.jsonl"
   unlink(metrics)
   let code = LaunchJob.main(trainArgs, mode: .train, env: .forCurrentExecutable())

@@ -5,8 +5,9 @@ import XCTest
 /// processes on 127.0.0.1 over a tiny generated graph (2 partitions). Every test checks that no
 /// process is left behind; logs are printed when a test fails.
 ///
-/// The trainers run with `--local-trainer` (they read the partitions in-process) until
-/// `gust-trainer --servers-file` lands; the servers are started, awaited and supervised the same.
+/// Trainers go through the servers (`--servers-file`) except where a test passes
+/// `local: true` (`--local-trainer`: the trainer reads the partitions in-process; the servers are
+/// started and supervised all the same).
 final class LaunchProcessTests: XCTestCase {
   nonisolated(unsafe) static var root = ""
   var workspace = ""
@@ -40,8 +41,8 @@ final class LaunchProcessTests: XCTestCase {
     XCTAssertEqual(Gust.leftover(Self.root), [], "processes left behind")
   }
 
-  func train(_ extra: [String], graph: String? = nil) -> [String] {
-    ["train", "--part-config", graph ?? self.graph, "--cf", yaml, "--workspace", workspace, "--local-trainer"] + extra
+  func train(_ extra: [String], graph: String? = nil, local: Bool = false) -> [String] {
+    ["train", "--part-config", graph ?? self.graph, "--cf", yaml, "--workspace", workspace] + (local ? ["--local-trainer"] : []) + extra
   }
 
   func testTrainRunsServersAndTrainerToTheEndAndLeavesNothing() throws {
@@ -90,7 +91,7 @@ final class LaunchProcessTests: XCTestCase {
   }
 
   func testSeveralTrainersSurfaceTheTrainersErrorAndStopTheServers() throws {
-    let r = try Gust.run(train(["--num-trainers", "2", "--num-servers", "2"]), in: Self.root)
+    let r = try Gust.run(train(["--num-trainers", "2", "--num-servers", "2"], local: true), in: Self.root)
     XCTAssertEqual(r.code, 1, r.all)
     XCTAssertTrue(r.err.contains("gust train: error: trainer "), r.all)
     XCTAssertTrue(r.err.contains("--world-size 2: several trainers need the gradient all-reduce"), r.all)
@@ -132,6 +133,30 @@ final class LaunchProcessTests: XCTestCase {
     XCTAssertEqual(Gust.leftover(Self.root, timeout: 10), [])
   }
 
+  func testTrainerReadingPartitionsInProcessGivesTheSameMetrics() throws {
+    let r = try Gust.run(train(["--num-epochs", "1", "--metrics-file", workspace + "/local.jsonl"], local: true), in: Self.root)
+    XCTAssertEqual(r.code, 0, r.all)
+    let s = try Gust.run(train(["--num-epochs", "1", "--metrics-file", workspace + "/served.jsonl"]), in: Self.root)
+    XCTAssertEqual(s.code, 0, s.all)
+    func best(_ f: String) throws -> [String] {
+      try String(contentsOfFile: workspace + "/" + f, encoding: .utf8).split(separator: "\n").filter { $0.contains("best") }.map(String.init)
+    }
+    XCTAssertEqual(try best("local.jsonl"), try best("served.jsonl"))
+    XCTAssertEqual(try best("local.jsonl").count, 7)
+  }
+
+  func testAServerDyingMidRunFailsTheJobNamingIt() throws {
+    let g = try Gust.Running(train(["--num-epochs", "500", "--log-interval", "1", "--grace-period", "3"]), in: Self.root)
+    XCTAssertTrue(g.waitForOutput("[trainer 0] epoch 0 step"), g.out + g.err)
+    let server = Gust.processes(mentioning: Self.root).first { $0.contains("gust-server") && $0.contains("--part-id 1 ") }
+    let pid = try Int32(server?.split(separator: ":").first.map(String.init) ?? "").unwrap()
+    kill(pid, SIGKILL)
+    let r = g.wait(timeout: 60)
+    XCTAssertEqual(r.code, 1, r.all)
+    XCTAssertTrue(r.err.contains("gust train: error: server 1.0 (pid \(pid) on 127.0.0.1) was killed by SIGKILL; stopping every process"), r.all)
+    XCTAssertTrue(r.err.contains("last 1 line(s) of \(workspace)/logs/server-1-0.log"), r.all)
+  }
+
   func testServersThatDoNotReportTheirPortInTimeFailTheJob() throws {
     let r = try Gust.run(train(["--server-start-timeout", "0.001", "--grace-period", "2"]), in: Self.root)
     XCTAssertEqual(r.code, 1, r.all)
@@ -159,7 +184,7 @@ final class LaunchProcessTests: XCTestCase {
     XCTAssertTrue(r.err.contains("gust infer: error: --restore-model-path is required"), r.all)
     let t = try Gust.run(train(["--num-epochs", "1", "--save-model-path", workspace + "/model"]), in: Self.root)
     XCTAssertEqual(t.code, 0, t.all)
-    let i = try Gust.run(["infer", "--part-config", graph, "--cf", yaml, "--workspace", workspace, "--local-trainer",
+    let i = try Gust.run(["infer", "--part-config", graph, "--cf", yaml, "--workspace", workspace,
                           "--restore-model-path", workspace + "/model/epoch-0"], in: Self.root)
     XCTAssertEqual(i.code, 0, i.all)
     XCTAssertTrue(i.out.contains("[trainer 0] test metrics of \(workspace)/model/epoch-0"), i.all)
