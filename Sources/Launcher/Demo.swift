@@ -7,6 +7,7 @@ import Glibc
 import Darwin
 #endif
 import Construct
+import Foundation
 import Launch
 import Synth
 
@@ -16,8 +17,10 @@ let demoUsage = """
   The first thing to run: writes a synthetic ACM-like graph with every task kind (`gust generate
   --scale small`, into W/data), partitions it in two (`gust construct`, W/graph), trains all seven
   tasks for N epochs (default 3) with one gust-server per partition and one gust-trainer
-  (`gust train`, workspace W/job), and prints each task's best validation metric with its test
-  value. W defaults to ./gust-demo; data and graph are reused when already there.
+  (`gust train`, workspace W/job), evaluates the last checkpoint on the test masks (`gust infer`,
+  workspace W/infer),
+  and prints each task's best validation metric with its test value. W defaults to ./gust-demo;
+  data and graph are reused when already there.
   """
 
 func runDemo(_ args: [String]) -> Int32 {
@@ -51,13 +54,13 @@ func runDemo(_ args: [String]) -> Int32 {
   } else {
     if access(data, F_OK) == 0 && access(yaml, F_OK) != 0 { return bad("\(data) exists but holds no train.yaml: remove it or give another --workspace") }
     if access(yaml, F_OK) != 0 {
-      step("1/3 gust generate --scale \(scale.rawValue) --output-dir \(data)")
+      step("1/4 gust generate --scale \(scale.rawValue) --output-dir \(data)")
       do {
         let s = try SyntheticWriter.generate(scale: scale, seed: 0, outputDir: data)
         step("    \(s.papers) papers, \(s.authors) authors, \(s.subjects) subjects, \(s.directedEdges) directed edges")
       } catch { writeStderr("gust demo: error: generate: \(error)\n"); return 1 }
     }
-    step("2/3 gust construct --conf-file \(data)/gconstruct.json --output-dir \(graphDir) --graph-name acm --num-parts 2")
+    step("2/4 gust construct --conf-file \(data)/gconstruct.json --output-dir \(graphDir) --graph-name acm --num-parts 2")
     do {
       let o = try ConstructOptions.parse(["--conf-file", data + "/gconstruct.json", "--output-dir", graphDir,
                                           "--graph-name", "acm", "--num-parts", "2"])
@@ -69,7 +72,7 @@ func runDemo(_ args: [String]) -> Int32 {
   // One trainer: several need the gradient all-reduce, which is not in this build.
   let trainArgs = ["--part-config", graph, "--cf", yaml, "--workspace", job, "--num-servers", "1", "--num-trainers", "1",
                    "--num-epochs", "\(epochs)", "--save-model-path", job + "/model", "--log-interval", "10"]
-  step("3/3 gust train " + trainArgs.joined(separator: " "))
+  step("3/4 gust train " + trainArgs.joined(separator: " "))
   step("    (one trainer: several need the gradient all-reduce, which is not in this build)")
   let metrics = job + "/metrics.jsonl"
   unlink(metrics)
@@ -78,11 +81,24 @@ func runDemo(_ args: [String]) -> Int32 {
 
   let text = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
   let best = MetricsSummary.best(jsonl: text)
+
+  // Inference from the last epoch's checkpoint, through the same kind of job.
+  let saved = ((try? FileManager.default.contentsOfDirectory(atPath: job + "/model")) ?? [])
+    .compactMap { $0.hasPrefix("epoch-") ? Int($0.dropFirst(6)) : nil }.sorted()
+  if let last = saved.last {
+    let ckpt = job + "/model/epoch-\(last)"
+    let inferArgs = ["--part-config", graph, "--cf", yaml, "--workspace", ws + "/infer", "--num-servers", "1",
+                     "--restore-model-path", ckpt]
+    step("4/4 gust infer " + inferArgs.joined(separator: " "))
+    let code = LaunchJob.main(inferArgs, mode: .infer, env: .forCurrentExecutable())
+    guard code == 0 else { writeStderr("gust demo: inference failed (exit \(code))\n"); return code }
+  }
   print("")
   step("best validation metric per task, with the test value at that step (from \(metrics)):")
   for l in MetricsSummary.table(best) { print("  " + l) }
   print("")
-  step("outputs: data \(data)/, graph \(graphDir)/, checkpoints \(job)/model/, metrics \(metrics), logs \(job)/logs/")
+  step("outputs: data \(data)/, graph \(graphDir)/, checkpoints \(job)/model/, metrics \(metrics) "
+    + "(inference: \(ws)/infer/metrics.jsonl), logs \(job)/logs/ and \(ws)/infer/logs/")
   step(String(format: "done in %.1f s", monotonicNow() - t0))
   return 0
 }

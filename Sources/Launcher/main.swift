@@ -22,7 +22,7 @@ let usage = """
     train       multi-task training: servers + trainers on this host, supervised
     infer       evaluation, predictions and embeddings (train's launch with --inference)
     remap       raw-id remapping of integer-id outputs             (not yet available)
-    demo        generate -> construct -> train -> per-task metrics table
+    demo        generate -> construct -> train -> infer -> per-task metrics table
 
   `gust <command> --help` shows a command's options. See README.md for what has landed.
   """
