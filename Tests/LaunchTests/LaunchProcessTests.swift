@@ -190,6 +190,17 @@ final class LaunchProcessTests: XCTestCase {
     XCTAssertTrue(i.out.contains("[trainer 0] test metrics of \(workspace)/model/epoch-0"), i.all)
   }
 
+  func testDemoGeneratesConstructsTrainsInfersAndPrintsTheTable() throws {
+    let r = try Gust.run(["demo", "--scale", "tiny", "--num-epochs", "1", "--workspace", workspace], in: Self.root, timeout: 300)
+    XCTAssertEqual(r.code, 0, r.all)
+    for text in ["1/4 gust generate --scale tiny", "2/4 gust construct", "3/4 gust train", "4/4 gust infer",
+                 "[trainer 0] test metrics of \(workspace)/job/model/epoch-0", "val (best)",
+                 "reconstruct_edge_feat-author_writing_paper-efeat   mse", "done in"] {
+      XCTAssertTrue(r.out.contains(text), "missing '\(text)'\n\(r.all)")
+    }
+    XCTAssertTrue(FileManager.default.fileExists(atPath: workspace + "/infer/metrics.jsonl"))
+  }
+
   func testRemoteHostsInTheHostfileAreRefusedWithExitTwo() throws {
     let hosts = Self.root + "/ip_config.txt"
     try "127.0.0.1\n10.1.2.3 30050\n".write(toFile: hosts, atomically: true, encoding: .utf8)
