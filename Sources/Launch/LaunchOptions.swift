@@ -164,7 +164,7 @@ public struct LaunchOptions: Equatable, Sendable {
 public func currentDirectory() -> String {
   var buf = [CChar](repeating: 0, count: 4096)
   guard getcwd(&buf, buf.count) != nil else { return "." }
-  return String(cString: buf)
+  return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// `path` made absolute against `cwd`, with `.` and `..` components and doubled slashes removed.
