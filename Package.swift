@@ -38,7 +38,7 @@ let package = Package(
     .executableTarget(name: "Launcher", path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", path: "Sources/GraphServer"),
     .executableTarget(name: "Trainer", path: "Sources/Trainer"),
-    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS"], path: "Sources/Bench"),
+    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Parquet"], path: "Sources/Bench"),
 
     // Tests.
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
