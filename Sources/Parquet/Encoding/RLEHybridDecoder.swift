@@ -48,6 +48,29 @@ public struct RLEHybridDecoder {
     return (RLEHybridDecoder(data: body, bitWidth: bitWidth), cursor.position)
   }
 
+  /// Whether the data starts with an RLE run of `value` at least `count` long (so that the next
+  /// `count` values are all `value`). Reads only the first run header; never throws.
+  public func startsWithRun(of value: Int32, covering count: Int) -> Bool {
+    guard bitWidth >= 0 && bitWidth <= 32, count > 0 else { return false }
+    var p = 0
+    var header: UInt64 = 0
+    var shift: UInt64 = 0
+    while true {
+      guard p < data.count, shift < 35 else { return false }
+      let b = data[p]
+      p += 1
+      header |= UInt64(b & 0x7f) << shift
+      if b & 0x80 == 0 { break }
+      shift += 7
+    }
+    guard header & 1 == 0, header >> 1 >= UInt64(count) else { return false }
+    let valueBytes = (bitWidth + 7) >> 3
+    guard data.count - p >= valueBytes else { return false }
+    var v: UInt32 = 0
+    for k in 0..<valueBytes { v |= UInt32(data[p + k]) << UInt32(8 * k) }
+    return v == UInt32(bitPattern: value)
+  }
+
   /// Bytes consumed so far (through the end of the current run).
   public var consumed: Int { pos }
 

@@ -94,6 +94,54 @@ struct ValueStore {
     }
   }
 
+  /// Reserves room for `values` more values (and `bytes` more bytes of byte-array data).
+  mutating func reserve(values n: Int, bytes: Int) {
+    let n = max(0, n)
+    switch type {
+    case .boolean: bools.reserveCapacity(bools.count + n)
+    case .int32: i32.reserveCapacity(i32.count + n)
+    case .int64, .int96: i64.reserveCapacity(i64.count + n)
+    case .float: f32.reserveCapacity(f32.count + n)
+    case .double: f64.reserveCapacity(f64.count + n)
+    case .byteArray:
+      offsets.reserveCapacity(offsets.count + n)
+      data.reserveCapacity(data.count + max(0, bytes))
+    case .fixedLenByteArray: data.reserveCapacity(data.count + n * width)
+    }
+  }
+
+  /// Appends `count` values whose dictionary indices `decoder` yields, a chunk of indices at a
+  /// time (every index checked against the dictionary size).
+  mutating func appendDictionary(_ decoder: inout RLEHybridDecoder, count: Int,
+                                 dictionary dict: ValueStore) throws {
+    switch type {
+    case .int32: try Self.gather(&i32, dict.i32, &decoder, count)
+    case .int64, .int96: try Self.gather(&i64, dict.i64, &decoder, count)
+    case .float: try Self.gather(&f32, dict.f32, &decoder, count)
+    case .double: try Self.gather(&f64, dict.f64, &decoder, count)
+    case .byteArray:
+      try dict.offsets.withUnsafeBufferPointer { o in
+        try dict.data.withUnsafeBytes { b in
+          try DictionaryGather.decodeByteArray(&decoder, count: count, dictionaryOffsets: o,
+                                               dictionaryBytes: b, offsets: &offsets, bytes: &data)
+        }
+      }
+    case .boolean, .fixedLenByteArray:
+      var idx = [Int32](repeating: 0, count: count)
+      try idx.withUnsafeMutableBufferPointer { try decoder.decode(into: $0.baseAddress!, count: count) }
+      try idx.withUnsafeBufferPointer { try gather(from: dict, indices: $0) }
+    }
+  }
+
+  private static func gather<T: Numeric>(_ a: inout [T], _ dict: [T], _ decoder: inout RLEHybridDecoder,
+                                         _ count: Int) throws {
+    try ValueDecoding.append(&a, count) { dst in
+      try dict.withUnsafeBufferPointer {
+        try DictionaryGather.decode(&decoder, count: count, dictionary: $0, into: dst)
+      }
+    }
+  }
+
   /// Appends `dict[idx]` for each index; indices are checked against the dictionary size.
   mutating func gather(from dict: ValueStore, indices: UnsafeBufferPointer<Int32>) throws {
     let n = dict.count
