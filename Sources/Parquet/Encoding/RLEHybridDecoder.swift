@@ -104,6 +104,30 @@ public struct RLEHybridDecoder {
     }
   }
 
+  /// Decodes the next values a run at a time, at most `limit` (> 0): an RLE run comes back as
+  /// its length and value without writing anything; bit-packed values are written to `scratch`
+  /// (room for `limit`) and come back with `value == nil`. For consumers that can treat a run
+  /// as a whole (repetition levels: a run of 1s starts no row).
+  public mutating func nextBatch(limit: Int, scratch: UnsafeMutablePointer<Int32>) throws
+    -> (count: Int, value: Int32?)
+  {
+    guard bitWidth >= 0 && bitWidth <= 32 else {
+      throw ParquetError(.corrupt, "RLE/bit-packed bit width \(bitWidth) outside 0...32")
+    }
+    while runLeft == 0 { try nextRun(wanted: limit) }
+    let n = min(runLeft, limit)
+    runLeft -= n
+    produced += n
+    if runIsRLE { return (n, runValue) }
+    let width = bitWidth
+    scratch.withMemoryRebound(to: UInt32.self, capacity: n) {
+      BitPacking.unpack32(data.baseAddress! + packedStart, srcBytes: data.count - packedStart,
+                          width: width, first: packedIndex, count: n, into: $0)
+    }
+    packedIndex += n
+    return (n, nil)
+  }
+
   /// Skips the next `count` values.
   public mutating func skip(_ count: Int) throws {
     var left = count

@@ -18,6 +18,8 @@ struct ChunkDecoder {
   private var pageBuffer: [UInt8] = []
   private var repBuffer: [Int32] = []
   private var defBuffer: [Int32] = []
+  /// The column chunk's compressed bytes, reused across chunks (filled by `ParquetFile`).
+  var chunkBuffer: [UInt8] = []
 
   init(leaf: LeafColumn) throws {
     self.leaf = leaf
@@ -37,9 +39,10 @@ struct ChunkDecoder {
     levels.reserve(slots: values, rows: rows)
   }
 
-  /// Decodes one column chunk (its compressed bytes, already read) holding `rows` rows,
-  /// appending to what earlier chunks of the same column decoded.
-  mutating func decodeChunk(_ bytes: [UInt8], meta: ColumnMetaData, rows: Int) throws {
+  /// Decodes one column chunk (its compressed bytes, already read: the first `count` of `bytes`)
+  /// holding `rows` rows, appending to what earlier chunks of the same column decoded.
+  mutating func decodeChunk(_ bytes: [UInt8], count: Int, meta: ColumnMetaData, rows: Int) throws {
+    precondition(count <= bytes.count)
     guard let c = CompressionCodec(rawValue: meta.codec) else {
       throw ParquetError(.unsupported, "unknown compression codec \(meta.codec)")
     }
@@ -49,7 +52,8 @@ struct ChunkDecoder {
     levelEntries = 0
     page = 0
     let rowsBefore = levels.rows
-    try decodePages(bytes)
+    levels.beginChunk()
+    try decodePages(bytes, end: count)
     // A list chunk's last row stays open until the next chunk's first level (or `finish`): count
     // it as this chunk's.
     guard levels.rows - rowsBefore == rows else {
@@ -58,17 +62,17 @@ struct ChunkDecoder {
     }
   }
 
-  private mutating func decodePages(_ bytes: [UInt8]) throws {
+  private mutating func decodePages(_ bytes: [UInt8], end: Int) throws {
     var pos = 0
     let total = Int(meta.numValues)
-    while pos < bytes.count && levelEntries < total {
+    while pos < end && levelEntries < total {
       do {
-        let (h, headerLen) = try PageHeader.decode(bytes, at: pos)
+        let (h, headerLen) = try PageHeader.decode(bytes, at: pos, end: end)
         pos += headerLen
         let size = Int(h.compressedPageSize)
-        guard size >= 0, size <= bytes.count - pos else {
+        guard size >= 0, size <= end - pos else {
           throw ParquetError(.corrupt, "page of \(size) bytes runs past the column chunk "
-                             + "(\(bytes.count - pos) bytes left)")
+                             + "(\(end - pos) bytes left)")
         }
         try bytes.withUnsafeBytes { all in
           let body = UnsafeRawBufferPointer(rebasing: all[pos..<pos + size])
@@ -242,7 +246,6 @@ struct ChunkDecoder {
     var repBuf = repBuffer, defBuf = defBuffer
     repBuffer = []; defBuffer = []
     defer { repBuffer = repBuf; defBuffer = defBuf }
-    if let repData { try Self.levels(repData, max: leaf.maxRepetitionLevel, count: n, into: &repBuf) }
     // A page without nulls (and, for lists, without empty or null lists) stores its definition
     // levels as one RLE run of the max level: recognised without decoding.
     var allDefined = false
@@ -250,14 +253,26 @@ struct ChunkDecoder {
       let maxDef = Int32(leaf.maxDefinitionLevel)
       allDefined = RLEHybridDecoder(data: defData, bitWidth: Self.bitWidth(Int(maxDef)))
         .startsWithRun(of: maxDef, covering: n)
-      if !allDefined { try Self.levels(defData, max: leaf.maxDefinitionLevel, count: n, into: &defBuf) }
     }
     let slotsBefore = levels.slots
-    let nonNull = try repBuf.withUnsafeBufferPointer { r in
-      try defBuf.withUnsafeBufferPointer { d in
-        try levels.consume(def: defData == nil || allDefined ? nil : d.baseAddress,
-                           rep: repData == nil ? nil : r.baseAddress, count: n,
-                           allDefined: allDefined)
+    var fast: Int? = nil
+    if allDefined, let repData {
+      fast = try levels.consumeAllDefinedList(repetition: repData, count: n)
+    }
+    let nonNull: Int
+    if let fast {
+      nonNull = fast
+    } else {
+      if let repData { try Self.levels(repData, max: leaf.maxRepetitionLevel, count: n, into: &repBuf) }
+      if let defData, !allDefined {
+        try Self.levels(defData, max: leaf.maxDefinitionLevel, count: n, into: &defBuf)
+      }
+      nonNull = try repBuf.withUnsafeBufferPointer { r in
+        try defBuf.withUnsafeBufferPointer { d in
+          try levels.consume(def: defData == nil || allDefined ? nil : d.baseAddress,
+                             rep: repData == nil ? nil : r.baseAddress, count: n,
+                             allDefined: allDefined)
+        }
       }
     }
     levelEntries += n

@@ -21,6 +21,8 @@ struct LevelAssembler {
   var listValidity: [Bool]?
   /// Rows completed or started so far.
   private(set) var rows = 0
+  /// `rows` when the current column chunk began (its first level must start a row).
+  private var chunkFirstRow = 0
   /// Expected totals (capacity hints for the masks and offsets).
   var expectedSlots = 0
   var expectedRows = 0
@@ -44,6 +46,9 @@ struct LevelAssembler {
     listOffsets?.reserveCapacity(r + 1)
   }
 
+  /// Marks the start of a column chunk.
+  mutating func beginChunk() { chunkFirstRow = rows }
+
   /// Consumes one page's levels (`count` entries; `def`/`rep` nil when the max level is 0, or
   /// `def` nil with `allDefined` when the page's definition levels are all `maxDef`). Returns
   /// the number of non-null values the page must hold. The validity of this page's new slots is
@@ -63,7 +68,7 @@ struct LevelAssembler {
       let bad = (0..<count).first { UInt32(bitPattern: rep[$0]) > UInt32(maxRep) }!
       throw ParquetError(.corrupt, "repetition level \(rep[bad]) outside 0...\(maxRep)")
     }
-    if rows == 0 && rep[0] != 0 {
+    if rows == chunkFirstRow && rep[0] != 0 {
       throw ParquetError(.corrupt, "first level of a column chunk has repetition level \(rep[0])")
     }
     let all = try allDefined || countDefined(def!, count) == count
@@ -75,6 +80,53 @@ struct LevelAssembler {
       return count
     }
     return try consumeListGeneral(def: def, rep: rep, count: count, listDefined: listDefined)
+  }
+
+  /// The common vector-column page: every definition level is the max (no null or empty list,
+  /// no null element) and lists are not nested (max repetition level 1). Reads the repetition
+  /// levels run by run straight from their RLE data: a run of 1s continues the current row, a 0
+  /// starts one; nothing is materialised per element. Returns the values the page holds.
+  mutating func consumeAllDefinedList(repetition data: UnsafeRawBufferPointer, count: Int) throws
+    -> Int?
+  {
+    guard listDefined != nil, maxRep == 1, validity == nil, listValidity == nil else { return nil }
+    if count == 0 { return 0 }
+    var decoder = RLEHybridDecoder(data: data, bitWidth: 1)
+    var offsets = listOffsets!
+    listOffsets = nil
+    defer { listOffsets = offsets }
+    var r = rows
+    var i = 0
+    let base = slots
+    try withUnsafeTemporaryAllocation(of: Int32.self, capacity: 1024) { scratch in
+      let buf = scratch.baseAddress!
+      while i < count {
+        let (n, value) = try decoder.nextBatch(limit: min(1024, count - i), scratch: buf)
+        if let value {
+          if value == 0 {
+            for k in 0..<n {
+              if r > 0 { offsets.append(Int32(truncatingIfNeeded: base + i + k)) }
+              r += 1
+            }
+          } else if r == chunkFirstRow {
+            throw ParquetError(.corrupt, "first level of a column chunk has repetition level \(value)")
+          }
+        } else {
+          if r == chunkFirstRow && buf[0] != 0 {
+            throw ParquetError(.corrupt, "first level of a column chunk has repetition level \(buf[0])")
+          }
+          for k in 0..<n where buf[k] == 0 {
+            if r > 0 { offsets.append(Int32(truncatingIfNeeded: base + i + k)) }
+            r += 1
+          }
+        }
+        i += n
+      }
+    }
+    rows = r
+    slots += count
+    try checkSlots()
+    return count
   }
 
   private mutating func consumeFlat(def: UnsafePointer<Int32>?, count: Int, allDefined: Bool) throws

@@ -155,8 +155,12 @@ public final class ParquetFile {
         throw ParquetError(.corrupt, "chunk type \(md.type) differs from schema type")
       }
       let (start, length) = try chunkRange(md)
-      let bytes = try file.read(offset: start, count: length)
-      try decoder.decodeChunk(bytes, meta: md, rows: Int(rg.numRows))
+      // The chunk's bytes go to the decoder's reused buffer (one row group's chunk at a time).
+      var bytes = decoder.chunkBuffer
+      decoder.chunkBuffer = []
+      defer { decoder.chunkBuffer = bytes }
+      try file.read(offset: start, count: length, into: &bytes)
+      try decoder.decodeChunk(bytes, count: length, meta: md, rows: Int(rg.numRows))
     } catch let e as ParquetError {
       throw e.with(file: path, column: leaf.dottedPath, rowGroup: g)
     }
