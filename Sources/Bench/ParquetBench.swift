@@ -31,8 +31,12 @@ func runParquetBenchmarks(_ report: BenchReport, quick: Bool) {
     }
   }
   print("parquet benchmarks: \(path) (load average \(loadAverage()))")
-  let columns: [(name: String, kind: String)] = [
-    ("id", "int64"), ("label", "float64"), ("name", "string"), ("features", "list_float"),
+  let columns: [(name: String, kind: String, about: String)] = [
+    ("id", "int64", "unique int64 ids: dictionary pages up to pyarrow's 1 MiB dictionary limit, then PLAIN"),
+    ("label", "float64", "float64 class ids, 153 distinct: RLE_DICTIONARY throughout"),
+    ("name", "string", "unique strings like p1234567: dictionary pages, then PLAIN"),
+    ("features", "list_float", "list<float>, 64 per row, every row (2.56 GB decoded); "
+       + "unit = floats/s (rows/s = value / 64)"),
   ]
   let reps = quick ? 3 : 5
   do {
@@ -60,9 +64,10 @@ func runParquetBenchmarks(_ report: BenchReport, quick: Bool) {
       let bench = c.kind.hasPrefix("list") ? "parquet_read_list_float" : "parquet_read_\(c.kind)"
       report.add(bench, value: Double(values) / g / 1e6, unit: unit,
                  baseline: Double(values) / a / 1e6, goal: ">= 0.5 of baseline",
-                 note: "column '\(c.name)', \(rows / 1_000_000)M rows, \(values) values; medians of \(reps) "
+                 note: "column '\(c.name)': \(c.about); \(rows / 1_000_000)M rows, \(values) values; medians of \(reps) "
                    + "alternating runs (Gust \(fmt(g)) s, pyarrow \(fmt(a)) s); pyarrow use_threads=False; "
-                   + "Gust readAll = one contiguous array; load \(loadAverage())")
+                   + "Gust readAll = one contiguous array in fresh memory each run (pyarrow's mimalloc "
+                   + "reuses its pages between runs); load \(loadAverage())")
     }
   } catch {
     print("parquet throughput benchmarks failed: \(error)")
@@ -102,11 +107,14 @@ func parquetReadOne(_ args: [String]) -> Int32 {
   }
   let before = procStatusBytes("VmRSS")
   do {
+    let t0 = now()
     let f = try ParquetFile.open(args[0])
     let cols = try f.readAll(columns: [args[1]])
+    let seconds = now() - t0
     let peak = procStatusBytes("VmHWM")
     let decoded = cols.reduce(0) { $0 + decodedBytes($1) }
-    print("{\"peak_rss\": \(peak), \"rss_before\": \(before), \"decoded_bytes\": \(decoded)}")
+    print("{\"peak_rss\": \(peak), \"rss_before\": \(before), \"decoded_bytes\": \(decoded), "
+          + "\"seconds\": \(seconds)}")
     return 0
   } catch {
     print("gust-bench parquet-read-one: \(error)")
