@@ -33,9 +33,10 @@ struct ChunkDecoder {
   }
 
   /// Capacity hints for the whole read (never trusted beyond a bound the caller derives from
-  /// bytes actually in the file): value slots, rows and byte-array bytes.
-  mutating func reserve(values: Int, rows: Int, bytes: Int) {
-    store.reserve(values: values, bytes: bytes)
+  /// bytes actually in the file): value slots, rows and byte-array bytes, and how much of the
+  /// value array may be mapped in up front.
+  mutating func reserve(values: Int, rows: Int, bytes: Int, prefaultBytes: Int = 0) {
+    store.reserve(values: values, bytes: bytes, prefaultBytes: prefaultBytes)
     levels.reserve(slots: values, rows: rows)
   }
 

@@ -100,17 +100,23 @@ public final class ParquetFile {
   /// Capacity hints from the footer for reading every row group of `leaf`, each bounded by what
   /// the chunks' bytes in the file could hold (a lying footer cannot make a huge allocation).
   func reserve(_ decoder: inout ChunkDecoder, _ leaf: LeafColumn) {
-    var values = 0, rows = 0, bytes = 0
+    var values = 0, rows = 0, bytes = 0, stored = 0
     for rg in rowGroups {
       guard let md = rg.columns[leaf.index].metaData else { continue }
-      let stored = Int(clamping: max(0, min(md.totalCompressedSize, Int64(file.size))))
-      let bound = stored.multipliedReportingOverflow(by: 1024)
+      let chunk = Int(clamping: max(0, min(md.totalCompressedSize, Int64(file.size))))
+      stored = min(stored + chunk, file.size)
+      let bound = chunk.multipliedReportingOverflow(by: 1024)
       let limit = bound.overflow ? Int.max : bound.partialValue
       values += min(Int(clamping: max(0, md.numValues)), limit)
       rows += min(Int(clamping: max(0, rg.numRows)), limit)
       bytes += min(Int(clamping: max(0, md.totalUncompressedSize)), limit)
     }
-    decoder.reserve(values: values, rows: rows, bytes: bytes)
+    // Pages mapped in up front: at most 16x the column's bytes in the file (a dictionary-encoded
+    // double column expands ~8x; beyond that, pages fault in as values arrive).
+    // And in all at most 1024x the file (chunks of a corrupt footer may overlap).
+    let cap = file.size.multipliedReportingOverflow(by: 1024).partialValue
+    decoder.reserve(values: min(values, cap), rows: min(rows, cap), bytes: min(bytes, cap),
+                    prefaultBytes: 16 * stored)
   }
 
   /// Resolves names to leaves and checks that each can be read (unsupported shapes throw here,

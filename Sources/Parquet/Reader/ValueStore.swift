@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Decoded physical values of one column chunk, appended page by page. INT96 is stored as
 /// nanoseconds since the epoch in `i64`. Null slots are filled in by `expandTail` after each
 /// page so the arrays stay dense (one entry per slot).
@@ -94,19 +98,36 @@ struct ValueStore {
     }
   }
 
-  /// Reserves room for `values` more values (and `bytes` more bytes of byte-array data).
-  mutating func reserve(values n: Int, bytes: Int) {
+  /// Reserves room for `values` more values (and `bytes` more bytes of byte-array data); up to
+  /// `prefaultBytes` of a fixed-width value array are mapped in at once (see `reserveFaulted`).
+  mutating func reserve(values n: Int, bytes: Int, prefaultBytes: Int = 0) {
+    let limit = prefaultBytes
     let n = max(0, n)
     switch type {
     case .boolean: bools.reserveCapacity(bools.count + n)
-    case .int32: i32.reserveCapacity(i32.count + n)
-    case .int64, .int96: i64.reserveCapacity(i64.count + n)
-    case .float: f32.reserveCapacity(f32.count + n)
-    case .double: f64.reserveCapacity(f64.count + n)
+    case .int32: Self.reserveFaulted(&i32, n, limit)
+    case .int64, .int96: Self.reserveFaulted(&i64, n, limit)
+    case .float: Self.reserveFaulted(&f32, n, limit)
+    case .double: Self.reserveFaulted(&f64, n, limit)
     case .byteArray:
       offsets.reserveCapacity(offsets.count + n)
       data.reserveCapacity(data.count + max(0, bytes))
     case .fixedLenByteArray: data.reserveCapacity(data.count + n * width)
+    }
+  }
+
+  /// Reserves room for `n` more fixed-width values and, for a large buffer, has the kernel map
+  /// its pages in one call (`MADV_POPULATE_WRITE`) instead of taking one page fault per 4 KiB as
+  /// values arrive (a quarter of the time of reading a dictionary-encoded double column). At most
+  /// `limit` bytes are populated: the caller bounds it by the bytes the column really has in the
+  /// file, so a footer that over-claims values cannot make memory resident that is never used.
+  private static func reserveFaulted<T>(_ a: inout [T], _ n: Int, _ limit: Int) {
+    a.reserveCapacity(a.count + n)
+    let bytes = min((a.capacity - a.count) * MemoryLayout<T>.stride, limit)
+    guard bytes >= 4 << 20 else { return }
+    let start = a.count
+    a.withUnsafeMutableBufferPointer {
+      prefault(UnsafeMutableRawPointer($0.baseAddress.map { $0 + start }), bytes)
     }
   }
 
@@ -172,4 +193,17 @@ struct ValueStore {
       }
     }
   }
+}
+
+/// Populates the whole pages inside `[p, p + bytes)` writable in one system call (Linux ≥ 5.14;
+/// elsewhere, or if refused, nothing happens and pages fault in on first write as usual).
+func prefault(_ p: UnsafeMutableRawPointer?, _ bytes: Int) {
+  #if os(Linux)
+  guard let p else { return }
+  let page = 4096
+  let start = (Int(bitPattern: p) + page - 1) & ~(page - 1)
+  let end = (Int(bitPattern: p) + bytes) & ~(page - 1)
+  guard end > start, let s = UnsafeMutableRawPointer(bitPattern: start) else { return }
+  _ = madvise(s, end - start, 23)  // MADV_POPULATE_WRITE
+  #endif
 }
