@@ -126,6 +126,43 @@ final class ReaderFastPathTests: XCTestCase {
     XCTAssertEqual(both[1].optionals(both[1].strings!), (0..<n).map(expectedName) + (0..<n).map(expectedName))
   }
 
+  /// PLAIN fixed-width pages of thousands of values (more than the 4 KiB staging buffer holds),
+  /// unaligned behind their levels, with and without nulls, in one row group and in several.
+  func testLargePlainPages() throws {
+    let python = try WriterTests.pythonWithPyarrow()
+    let dir = try FormatTestData.tempDir()
+    let py = dir.appendingPathComponent("plain.py").path
+    try """
+      import sys
+      import pyarrow as pa, pyarrow.parquet as pq
+      N = 20000
+      t = pa.table({
+          "i64": pa.array([None if i % 7 == 3 else i * 1000003 - 7 for i in range(N)], pa.int64()),
+          "f64": pa.array([i * 0.25 for i in range(N)], pa.float64()),
+          "i32": pa.array([None if i % 1000 == 999 else i - 5000 for i in range(N)], pa.int32()),
+          "f32": pa.array([i * 0.5 for i in range(N)], pa.float32()),
+      })
+      pq.write_table(t, sys.argv[1], use_dictionary=False, compression=sys.argv[2],
+                     row_group_size=int(sys.argv[3]))
+      """.write(toFile: py, atomically: true, encoding: .utf8)
+    let n = 20000
+    var i64: [Int64?] = [], i32: [Int32?] = []
+    for i in 0..<n {
+      i64.append(i % 7 == 3 ? nil : Int64(i) * 1_000_003 - 7)
+      i32.append(i % 1000 == 999 ? nil : Int32(i - 5000))
+    }
+    for (codec, rowGroup) in [("none", 20000), ("snappy", 6000)] {
+      let path = dir.appendingPathComponent("plain_\(codec).parquet").path
+      try WriterTests.run(python, [py, path, codec, "\(rowGroup)"])
+      let c = try ParquetFile.open(path).readAll(columns: ["i64", "f64", "i32", "f32"])
+      XCTAssertEqual(c[0].optionals(c[0].int64s!), i64, codec)
+      XCTAssertEqual(c[1].doubles, (0..<n).map { Double($0) * 0.25 }, codec)
+      XCTAssertEqual(c[2].optionals(c[2].int32s!), i32, codec)
+      XCTAssertEqual(c[3].floats, (0..<n).map { Float($0) * 0.5 }, codec)
+      XCTAssertNil(c[1].validity)
+    }
+  }
+
   /// The run-by-run API the vector fast path reads repetition levels with yields what `decode`
   /// does, over RLE runs and bit-packed groups split at odd batch sizes.
   func testNextBatchAgreesWithDecode() throws {

@@ -154,12 +154,31 @@ struct ValueStore {
     }
   }
 
+  /// Indices and values go through two small stack buffers, 1024 at a time, and are appended
+  /// from there: the output is written once (growing it first would mean zeroing it first).
   private static func gather<T: Numeric>(_ a: inout [T], _ dict: [T], _ decoder: inout RLEHybridDecoder,
                                          _ count: Int) throws {
-    try ValueDecoding.append(&a, count) { dst in
-      try dict.withUnsafeBufferPointer {
-        try DictionaryGather.decode(&decoder, count: count, dictionary: $0, into: dst)
+    let chunk = DictionaryGather.chunk
+    let base = a.count
+    do {
+      try dict.withUnsafeBufferPointer { d in
+        try withUnsafeTemporaryAllocation(of: Int32.self, capacity: chunk) { idx in
+          try withUnsafeTemporaryAllocation(of: T.self, capacity: chunk) { vals in
+            var done = 0
+            while done < count {
+              let n = min(chunk, count - done)
+              try decoder.decode(into: idx.baseAddress!, count: n)
+              try DictionaryGather.gather(indices: idx.baseAddress!, count: n, dictionary: d,
+                                          into: vals.baseAddress!)
+              a.append(contentsOf: UnsafeBufferPointer(rebasing: vals[0..<n]))
+              done += n
+            }
+          }
+        }
       }
+    } catch {
+      a.removeLast(a.count - base)
+      throw error
     }
   }
 
