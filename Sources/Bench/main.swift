@@ -1,6 +1,7 @@
 // `gust-bench` — the numbers `make bench` prints. Each benchmark appends one JSON object a line
 // to bench-results.jsonl (or the path in GUST_BENCH_OUT) and a row to the printed table.
 // Usage: gust-bench [tensor] [construct] [server] [--quick] [--large]
+//        [--server-parts=sample,pull,crc,latency] (a subset of the server group's measurements)
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,5 +22,10 @@ if groups.isEmpty || groups.contains("tensor") { runTensorBenchmarks(report, qui
 if groups.isEmpty || groups.contains("construct") {
   runConstructBenchmarks(report, quick: quick, large: args.contains("--large"))
 }
-if groups.isEmpty || groups.contains("server") { runServerBenchmarks(report, quick: quick) }
+if groups.isEmpty || groups.contains("server") {
+  let partsArg = args.first { $0.hasPrefix("--server-parts=") }
+  let parts = partsArg.map { Set($0.dropFirst("--server-parts=".count).split(separator: ",").map(String.init)) }
+    ?? ["sample", "pull", "crc", "latency"]
+  runServerBenchmarks(report, quick: quick, parts: parts)
+}
 report.printTable()
