@@ -81,13 +81,18 @@ func runServerBenchmarks(_ report: BenchReport, quick: Bool,
       let local = seedSets.map { $0.filter { papers[0].contains($0) } }
       var edges = 0, localEdges = 0
       var rates: [Double] = [], localRates: [Double] = [], cpuRates: [Double] = []
+      var walls: [Double] = [], clientCPU: [Double] = [], serverCPU: [Double] = []
       for _ in 0..<rounds {
         edges = 0
         let cpu0 = processes.reduce(0) { $0 + cpuSeconds(pid: $1.processIdentifier) }
+        let c0 = threadCPUSeconds()
         let ts = now()
         for (i, s) in seedSets.enumerated() { edges += try client.sampleBlocks(seeds: [s, [], []], spec, seed: UInt64(i)).numSampledEdges }
         let dt = now() - ts
         let cpu = processes.reduce(0) { $0 + cpuSeconds(pid: $1.processIdentifier) } - cpu0
+        walls.append(dt / Double(batches) * 1e3)
+        clientCPU.append((threadCPUSeconds() - c0) / Double(batches) * 1e3)
+        serverCPU.append(cpu / Double(batches) * 1e3)
         rates.append(Double(edges) / dt / 2 / 1e6)
         if cpu > 0 { cpuRates.append(Double(edges) / cpu / 1e6) }
         // Server side alone: the same sampling on a mapped partition, one thread.
@@ -106,7 +111,7 @@ func runServerBenchmarks(_ report: BenchReport, quick: Bool,
       if !cpuRates.isEmpty {
         report.add("server_sampled_edges_per_server_cpu_s", value: median(cpuRates), unit: "M edges/s",
                    baseline: median(localRates), goal: "info",
-                   note: "the same runs: edges / CPU seconds the 2 gust-server processes used (all threads, /proc schedstat), i.e. per busy server thread")
+                   note: "the same runs: edges / CPU seconds the 2 gust-server processes used (all threads, /proc schedstat), i.e. per busy server thread; per batch (medians): wall \(fmt(median(walls))) ms, client CPU \(fmt(median(clientCPU))) ms, servers' CPU \(fmt(median(serverCPU))) ms")
       }
     }
 
@@ -266,6 +271,13 @@ final class RawLoopback: @unchecked Sendable {
       got += n
     }
   }
+}
+
+/// CPU seconds the calling thread has used.
+func threadCPUSeconds() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+  return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 func median(_ xs: [Double]) -> Double {

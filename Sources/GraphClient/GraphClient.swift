@@ -56,6 +56,15 @@ public final class GraphClient {
   let edgeBook: PartitionBook
   private let secret: Secret
   private var links: [Int: Link] = [:]  // p * 1024 + s
+  /// Per node type, the id map block sampling relabels with (reused across batches).
+  private var sampleMaps: [IdMap] = []
+
+  /// The per-type id maps, emptied.
+  func idMaps(_ types: Int) -> [IdMap] {
+    if sampleMaps.count != types { sampleMaps = (0..<types).map { _ in IdMap(capacity: 1 << 14) } }
+    for m in sampleMaps { m.reset() }
+    return sampleMaps
+  }
 
   final class Link {
     let part: Int
