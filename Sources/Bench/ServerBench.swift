@@ -123,12 +123,17 @@ func runServerBenchmarks(_ report: BenchReport, quick: Bool,
     if parts.contains("pull") {
       let loopback = RawLoopback(bytes: bytes)
       let l0 = loadAverage()
+      var clientCPU: [Double] = [], serverCPU: [Double] = []
       let (raw, pull) = interleavedMedians(reps: reps, warmup: 2, { loopback.transfer() }) {
+        let s0 = processes.reduce(0) { $0 + cpuSeconds(pid: $1.processIdentifier) }
+        let c0 = threadCPUSeconds()
         _ = try! client.pullNodeFeatures(ntype: 0, field: "feat", ids: ids)
+        clientCPU.append((threadCPUSeconds() - c0) * 1e3)
+        serverCPU.append((processes.reduce(0) { $0 + cpuSeconds(pid: $1.processIdentifier) } - s0) * 1e3)
       }
       report.add("server_feature_pull_gb_per_s", value: Double(bytes) / pull / 1e9, unit: "GB/s",
                  baseline: Double(bytes) / raw / 1e9, goal: ">= 0.7 of baseline",
-                 note: "100k random rows x 64 f32 from 2 servers; baseline = raw loopback TCP, same bytes, same run; medians of \(reps) alternating reps; load avg \(l0) -> \(loadAverage())")
+                 note: "100k random rows x 64 f32 from 2 servers; baseline = raw loopback TCP, same bytes, same run; medians of \(reps) alternating reps (raw \(fmt(raw * 1e3)) ms, pull \(fmt(pull * 1e3)) ms: client CPU \(fmt(median(clientCPU))) ms, servers' CPU \(fmt(median(serverCPU))) ms); load avg \(l0) -> \(loadAverage())")
       if parts.contains("crc") {
         let checked = try GraphClient(servers: endpoints, secret: secret, config: config,
                                       options: ClientOptions(uncheckedLoopbackReplies: false))
