@@ -190,17 +190,7 @@ func procStatusBytes(_ key: String) -> Int {
   return 0
 }
 
-func loadAverage() -> String {
-  guard let s = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
-  return s.split(separator: " ").prefix(3).joined(separator: " ")
-}
-
 func mib(_ bytes: Int) -> String { fmt(Double(bytes) / 1_048_576) + " MiB" }
-
-func median(_ xs: [Double]) -> Double {
-  let s = xs.sorted()
-  return s[s.count / 2]
-}
 
 struct BenchError: Error, CustomStringConvertible {
   let description: String

@@ -1,6 +1,7 @@
 // `gust-bench` — the numbers `make bench` prints. Each benchmark appends one JSON object a line
 // to bench-results.jsonl (or the path in GUST_BENCH_OUT) and a row to the printed table.
 // Usage: gust-bench [tensor] [parquet] [construct] [server] [--quick] [--large]
+//        [--server-parts=sample,pull,crc,latency] (a subset of the server group's measurements)
 //        gust-bench parquet-read-one <file> <column>   (the peak-memory probe the parquet group runs)
 #if canImport(Glibc)
 import Glibc
@@ -24,5 +25,10 @@ if groups.isEmpty || groups.contains("parquet") { runParquetBenchmarks(report, q
 if groups.isEmpty || groups.contains("construct") {
   runConstructBenchmarks(report, quick: quick, large: args.contains("--large"))
 }
-if groups.isEmpty || groups.contains("server") { runServerBenchmarks(report, quick: quick) }
+if groups.isEmpty || groups.contains("server") {
+  let partsArg = args.first { $0.hasPrefix("--server-parts=") }
+  let parts = partsArg.map { Set($0.dropFirst("--server-parts=".count).split(separator: ",").map(String.init)) }
+    ?? ["sample", "pull", "crc", "latency"]
+  runServerBenchmarks(report, quick: quick, parts: parts)
+}
 report.printTable()
