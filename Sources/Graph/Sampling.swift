@@ -44,6 +44,12 @@ extension Partition {
     }
     let (indptr, src) = inCSR(etype)
     let ebase = edgeRange(etype).start
+    if mask == nil && excluded.isEmpty {
+      return withExtendedLifetime(self) {
+        Partition.sampleUnfiltered(seeds: seeds, rangeStart: range.start, indptr: indptr, src: src,
+                                   ebase: ebase, fanout: fanout, seed: seed, etype: etype)
+      }
+    }
     var out = SampledEdges()
     let expect = fanout < 0 ? seeds.count * 8 : seeds.count * fanout
     out.dst.reserveCapacity(expect); out.src.reserveCapacity(expect); out.eid.reserveCapacity(expect)
@@ -82,6 +88,79 @@ extension Partition {
   }
 }
 
+extension Partition {
+  /// The common case (no mask, no exclusions) in three passes, so that the random reads into the
+  /// CSR are independent of each other and overlap in the memory system instead of each edge
+  /// waiting for its own cache miss: (1) every seed's `indptr` bounds, (2) the chosen edge
+  /// positions (random numbers only, no reads), (3) a tight gather of their sources. Same
+  /// answer as the general loop, edge for edge.
+  static func sampleUnfiltered(seeds: [Int64], rangeStart: Int64, indptr: UnsafeBufferPointer<Int64>,
+                               src: UnsafeBufferPointer<Int64>, ebase: Int64, fanout: Int,
+                               seed: UInt64, etype: Int) -> SampledEdges {
+    let n = seeds.count
+    var out = SampledEdges()
+    guard n > 0, let ip = indptr.baseAddress, let sp = src.baseAddress else { return out }
+    // (1) bounds, and the exact number of edges.
+    let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * n)
+    defer { bounds.deallocate() }
+    var total = 0
+    seeds.withUnsafeBufferPointer { sd in
+      for i in 0..<n {
+        let d = Int(sd[i] &- rangeStart)
+        let e0 = Int(ip[d]), e1 = Int(ip[d &+ 1])
+        bounds[2 &* i] = e0
+        bounds[2 &* i &+ 1] = e1
+        let deg = e1 &- e0
+        total &+= (fanout < 0 || deg <= fanout) ? deg : fanout
+      }
+    }
+    // (2) positions (as global edge ids) and destinations.
+    var picked = [Int](repeating: 0, count: max(fanout, 0))
+    var eids: [Int64] = []
+    let dsts = [Int64](unsafeUninitializedCapacity: total) { dst, dn in
+      eids = [Int64](unsafeUninitializedCapacity: total) { eid, en in
+        var j = 0
+        seeds.withUnsafeBufferPointer { sd in
+          picked.withUnsafeMutableBufferPointer { pk in
+            for i in 0..<n {
+              let s = sd[i]
+              let e0 = bounds[2 &* i], deg = bounds[2 &* i &+ 1] &- e0
+              if fanout < 0 || deg <= fanout {
+                for k in 0..<deg {
+                  dst[j] = s
+                  eid[j] = ebase &+ Int64(e0 &+ k)
+                  j &+= 1
+                }
+              } else {
+                NeighborChoice.sortedPositions(eligible: deg, fanout: fanout, seed: seed, etype: etype,
+                                               node: s, into: pk.baseAddress!)
+                for k in 0..<fanout {
+                  dst[j] = s
+                  eid[j] = ebase &+ Int64(e0 &+ pk[k])
+                  j &+= 1
+                }
+              }
+            }
+          }
+        }
+        precondition(j == total)
+        en = total
+      }
+      dn = total
+    }
+    // (3) sources: independent loads in a tight loop.
+    out.src = [Int64](unsafeUninitializedCapacity: total) { dst, dn in
+      eids.withUnsafeBufferPointer { eid in
+        for j in 0..<total { dst[j] = sp[Int(eid[j] &- ebase)] }
+      }
+      dn = total
+    }
+    out.dst = dsts
+    out.eid = eids
+    return out
+  }
+}
+
 @inline(__always)
 func sortedContains(_ a: [Int64], _ x: Int64) -> Bool {
   var lo = 0, hi = a.count
@@ -102,12 +181,33 @@ public enum NeighborChoice {
                                into picked: inout [Int]) {
     precondition(fanout >= 0 && n > fanout)
     picked.removeAll(keepingCapacity: true)
-    var stream = SampleStream(seed: seed, etype: etype, node: node)
-    for j in (n - fanout)..<n {
-      let t = stream.next(below: j + 1)
-      picked.append(picked.contains(t) ? j : t)
+    picked.append(contentsOf: repeatElement(0, count: fanout))
+    picked.withUnsafeMutableBufferPointer {
+      sortedPositions(eligible: n, fanout: fanout, seed: seed, etype: etype, node: node, into: $0.baseAddress!)
     }
-    picked.sort()
+  }
+
+  /// `positions` into `fanout` slots at `out`, kept sorted as they are drawn (insertion into a
+  /// short sorted run instead of `contains` + `sort`; the same set, so the same answer).
+  @inline(__always)
+  static func sortedPositions(eligible n: Int, fanout: Int, seed: UInt64, etype: Int, node: Int64,
+                              into out: UnsafeMutablePointer<Int>) {
+    var stream = SampleStream(seed: seed, etype: etype, node: node)
+    var count = 0
+    for j in (n &- fanout)..<n {
+      let t = stream.next(below: j &+ 1)
+      // Floyd: take t unless already taken, then j (which is larger than everything so far).
+      var at = count
+      while at > 0 && out[at &- 1] > t { at &-= 1 }
+      if at > 0 && out[at &- 1] == t {
+        out[count] = j
+      } else {
+        var m = count
+        while m > at { out[m] = out[m &- 1]; m &-= 1 }
+        out[at] = t
+      }
+      count &+= 1
+    }
   }
 }
 

@@ -18,9 +18,15 @@ final class ServerProcesses {
   let secretPath: String
   private(set) var handles: [Handle] = []
 
-  /// The built binary, found from this file's path: `<package>/.build-server/debug/gust-server`
-  /// or `<package>/.build/debug/gust-server`.
+  /// The built binary: beside the running test bundle (whatever `--scratch-path` built it), else
+  /// from this file's path, `<package>/.build-server/debug/gust-server` or
+  /// `<package>/.build/debug/gust-server`.
   static var binary: String {
+    let bundleDir = Bundle.main.bundleURL.deletingLastPathComponent().path
+    for dir in [bundleDir, Bundle.main.bundleURL.path] {
+      let p = "\(dir)/gust-server"
+      if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
     let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().path
     for dir in [".build-server", ".build-remote", ".build"] {
