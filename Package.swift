@@ -23,6 +23,8 @@ let package = Package(
     .library(name: "Model", targets: ["Model"]),
     .library(name: "Construct", targets: ["Construct"]),
     .library(name: "Training", targets: ["Training"]),
+    .library(name: "RemoteAccess", targets: ["RemoteAccess"]),
+    .library(name: "Launch", targets: ["Launch"]),
   ],
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -40,6 +42,8 @@ let package = Package(
 
     // Foundations.
     .target(name: "CKernels"),
+    // prctl(2) for the launcher's children (variadic in C, so Swift cannot call it directly).
+    .target(name: "CProcess"),
     .target(name: "Rand"),
     .target(name: "Tensor", dependencies: ["Rand", "CBLAS", "CKernels"]),
     .target(name: "Parquet", dependencies: ["CZlib", "CSnappy", "CZstd", "CLZ4"]),
@@ -56,16 +60,21 @@ let package = Package(
     .target(name: "Synth", dependencies: ["Parquet", "Rand"]),
     // Services.
     .target(name: "Construct", dependencies: ["Graph", "Parquet", "CMetis"]),
-    .target(name: "GraphService", dependencies: ["Graph", "Proto", "Net", "Tensor"]),
+    .target(name: "GraphService", dependencies: ["Graph", "Proto", "Net", "Rand", "Tensor"]),
 
-    // Services: the training loop (no networking; a GraphClient conforms to GraphAccess later).
+    // Services: the training loop (no networking: a remote GraphAccess is injected).
     .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor"]),
+    // The adapter: Training's GraphAccess over a GraphClient talking to gust-server processes.
+    .target(name: "RemoteAccess", dependencies: ["Training", "GraphClient", "Graph", "Net", "Rand"]),
+
+    // Services: the launcher's job planning and process supervision (no numeric code).
+    .target(name: "Launch", dependencies: ["Config", "Graph", "Net", "CProcess"]),
 
     // Executables (thin).
-    .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth"], path: "Sources/Launcher"),
+    .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth", "Launch"], path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", dependencies: ["GraphService"], path: "Sources/GraphServer"),
-    .executableTarget(name: "Trainer", dependencies: ["Training"], path: "Sources/Trainer"),
-    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient"],
+    .executableTarget(name: "Trainer", dependencies: ["Training", "RemoteAccess"], path: "Sources/Trainer"),
+    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient", "Parquet"],
                      path: "Sources/Bench"),
 
     // Tests.
@@ -80,7 +89,10 @@ let package = Package(
     .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
     .testTarget(name: "SynthTests", dependencies: ["Synth", "Parquet", "Config"]),
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
+    .testTarget(name: "LaunchTests", dependencies: ["Launch", "Config", "Graph"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Config", "Graph", "Tensor"]),
+    .testTarget(name: "RemoteAccessTests",
+                dependencies: ["RemoteAccess", "Training", "GraphClient", "GraphService", "Graph", "Net", "Config", "Rand", "Tensor"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -106,3 +106,18 @@ extension String {
     count >= n ? self : self + String(repeating: pad, count: n - count)
   }
 }
+
+func median(_ xs: [Double]) -> Double {
+  let s = xs.sorted()
+  return s[s.count / 2]
+}
+
+/// The 1-, 5- and 15-minute load averages ("5.64 4.10 3.02"), for benchmark notes.
+func loadAverage() -> String {
+  guard let f = fopen("/proc/loadavg", "r") else { return "?" }
+  defer { fclose(f) }
+  var buf = [CChar](repeating: 0, count: 128)
+  guard fgets(&buf, 128, f) != nil else { return "?" }
+  return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    .split(separator: " ").prefix(3).joined(separator: " ")
+}

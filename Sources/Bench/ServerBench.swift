@@ -9,7 +9,8 @@ import Net
 /// Issue 5's figures on a graph of the `medium` shape, 2 partitions served by 2 `gust-server`
 /// processes (release build next to this binary): sampled edges/s per server thread, feature
 /// pull GB/s beside a raw loopback TCP transfer measured in the same run, 1-id request latency.
-func runServerBenchmarks(_ report: BenchReport, quick: Bool) {
+func runServerBenchmarks(_ report: BenchReport, quick: Bool,
+                         parts: Set<String> = ["sample", "pull", "crc", "latency"]) {
   let root = NSTemporaryDirectory() + "gust-bench-server-\(getpid())"
   // What a trainer process does too: keep freed reply-sized blocks for reuse (see gust-server).
   Net.keepFreedMemory()
@@ -65,47 +66,88 @@ func runServerBenchmarks(_ report: BenchReport, quick: Bool) {
       }
     }
 
-    // (a) 2-layer sampling, fanout 10,10 per edge type, 1024 paper seeds.
-    let spec = BlockSampling(fanouts: [[10], [10]])
-    let batches = quick ? 5 : 20
-    let seedSets = (0..<batches).map { _ in randomPapers(1024) }
-    _ = try client.sampleBlocks(seeds: [seedSets[0], [], []], spec, seed: 0)
-    var edges = 0
-    let ts = now()
-    for (i, s) in seedSets.enumerated() { edges += try client.sampleBlocks(seeds: [s, [], []], spec, seed: UInt64(i)).numSampledEdges }
-    let dt = now() - ts
-    // Server side alone: the same sampling on a mapped partition, one thread.
-    let part = try Partition(configPath: root + "/graph/medium.json", partId: 0)
-    let local = seedSets.map { $0.filter { papers[0].contains($0) } }
-    var localEdges = 0
-    let tl = now()
-    for (i, s) in local.enumerated() {
-      for e in 0..<config.etypes.count where config.etypes[e].dst == "paper" {
-        localEdges += try part.sampleInNeighbors(seeds: s, etype: e, fanout: 10, seed: UInt64(i)).dst.count
+    let load0 = loadAverage()
+    // (a) 2-layer sampling, fanout 10,10 per edge type, 1024 paper seeds. Rounds alternate the
+    // end-to-end run with the in-process baseline, so load from elsewhere hits both alike; the
+    // rows are medians over rounds. Server CPU time (both processes, every thread) is read from
+    // /proc around the end-to-end runs.
+    if parts.contains("sample") {
+      let spec = BlockSampling(fanouts: [[10], [10]])
+      let batches = quick ? 5 : 20
+      let rounds = quick ? 3 : 7
+      let seedSets = (0..<batches).map { _ in randomPapers(1024) }
+      _ = try client.sampleBlocks(seeds: [seedSets[0], [], []], spec, seed: 0)
+      let part = try Partition(configPath: root + "/graph/medium.json", partId: 0)
+      let local = seedSets.map { $0.filter { papers[0].contains($0) } }
+      var edges = 0, localEdges = 0
+      var rates: [Double] = [], localRates: [Double] = [], cpuRates: [Double] = []
+      var walls: [Double] = [], clientCPU: [Double] = [], serverCPU: [Double] = []
+      for _ in 0..<rounds {
+        edges = 0
+        let cpu0 = processes.reduce(0) { $0 + cpuSeconds(pid: $1.processIdentifier) }
+        let c0 = threadCPUSeconds()
+        let ts = now()
+        for (i, s) in seedSets.enumerated() { edges += try client.sampleBlocks(seeds: [s, [], []], spec, seed: UInt64(i)).numSampledEdges }
+        let dt = now() - ts
+        let cpu = processes.reduce(0) { $0 + cpuSeconds(pid: $1.processIdentifier) } - cpu0
+        walls.append(dt / Double(batches) * 1e3)
+        clientCPU.append((threadCPUSeconds() - c0) / Double(batches) * 1e3)
+        serverCPU.append(cpu / Double(batches) * 1e3)
+        rates.append(Double(edges) / dt / 2 / 1e6)
+        if cpu > 0 { cpuRates.append(Double(edges) / cpu / 1e6) }
+        // Server side alone: the same sampling on a mapped partition, one thread.
+        localEdges = 0
+        let tl = now()
+        for (i, s) in local.enumerated() {
+          for e in 0..<config.etypes.count where config.etypes[e].dst == "paper" {
+            localEdges += try part.sampleInNeighbors(seeds: s, etype: e, fanout: 10, seed: UInt64(i)).dst.count
+          }
+        }
+        localRates.append(Double(localEdges) / (now() - tl) / 1e6)
+      }
+      report.add("server_sampled_edges_per_s_per_thread", value: median(rates), unit: "M edges/s",
+                 baseline: median(localRates), goal: ">= 5 M/s per server thread",
+                 note: "2 servers x 1 thread + client on 2 shared cores; end to end incl. client relabelling; \(edges / batches) edges/batch; median of \(rounds) rounds of \(batches) batches (min \(fmt(rates.min()!)), max \(fmt(rates.max()!))); baseline = Partition.sampleInNeighbors in-process, 1 thread, alternating rounds; load avg \(load0) -> \(loadAverage())")
+      if !cpuRates.isEmpty {
+        report.add("server_sampled_edges_per_server_cpu_s", value: median(cpuRates), unit: "M edges/s",
+                   baseline: median(localRates), goal: "info",
+                   note: "the same runs: edges / CPU seconds the 2 gust-server processes used (all threads, /proc schedstat), i.e. per busy server thread; per batch (medians): wall \(fmt(median(walls))) ms, client CPU \(fmt(median(clientCPU))) ms, servers' CPU \(fmt(median(serverCPU))) ms")
       }
     }
-    let dl = now() - tl
-    report.add("server_sampled_edges_per_s_per_thread", value: Double(edges) / dt / 2 / 1e6, unit: "M edges/s",
-               baseline: Double(localEdges) / dl / 1e6, goal: ">= 5 M/s per server thread",
-               note: "2 servers x 1 thread + client on 2 shared cores; end to end incl. client relabelling; \(edges / batches) edges/batch; baseline = Partition.sampleInNeighbors in-process, 1 thread")
 
-    // (b) 100k random 64-dim feature rows, beside raw loopback TCP of the same bytes.
+    // (b) 100k random 64-dim feature rows, beside raw loopback TCP of the same bytes (request
+    // then reply over one kept-open connection), measured alternately; medians.
     let ids = randomPapers(100_000)
     let bytes = ids.count * 64 * 4
-    let reps = quick ? 3 : 9
-    let raw = rawLoopbackSeconds(bytes: bytes, reps: reps)
-    let pull = medianSeconds(reps: reps, warmup: 1) { _ = try! client.pullNodeFeatures(ntype: 0, field: "feat", ids: ids) }
-    report.add("server_feature_pull_gb_per_s", value: Double(bytes) / pull / 1e9, unit: "GB/s",
-               baseline: Double(bytes) / raw / 1e9, goal: ">= 0.7 of baseline",
-               note: "100k random rows x 64 f32 from 2 servers; baseline = raw loopback TCP, same bytes, same run")
-    let checked = try GraphClient(servers: endpoints, secret: secret, config: config,
-                                  options: ClientOptions(uncheckedLoopbackReplies: false))
-    let pullChecked = medianSeconds(reps: reps, warmup: 1) { _ = try! checked.pullNodeFeatures(ntype: 0, field: "feat", ids: ids) }
-    report.add("server_feature_pull_crc_gb_per_s", value: Double(bytes) / pullChecked / 1e9, unit: "GB/s",
-               baseline: Double(bytes) / raw / 1e9, goal: "info",
-               note: "the same with the payload crc32 computed and checked (pure-Swift CRC-32)")
+    let reps = quick ? 5 : 15
+    if parts.contains("pull") {
+      let loopback = RawLoopback(bytes: bytes)
+      let l0 = loadAverage()
+      var clientCPU: [Double] = [], serverCPU: [Double] = []
+      let (raw, pull) = interleavedMedians(reps: reps, warmup: 2, { loopback.transfer() }) {
+        let s0 = processes.reduce(0) { $0 + cpuSeconds(pid: $1.processIdentifier) }
+        let c0 = threadCPUSeconds()
+        _ = try! client.pullNodeFeatures(ntype: 0, field: "feat", ids: ids)
+        clientCPU.append((threadCPUSeconds() - c0) * 1e3)
+        serverCPU.append((processes.reduce(0) { $0 + cpuSeconds(pid: $1.processIdentifier) } - s0) * 1e3)
+      }
+      report.add("server_feature_pull_gb_per_s", value: Double(bytes) / pull / 1e9, unit: "GB/s",
+                 baseline: Double(bytes) / raw / 1e9, goal: ">= 0.7 of baseline",
+                 note: "100k random rows x 64 f32 from 2 servers; baseline = raw loopback TCP, same bytes, same run; medians of \(reps) alternating reps (raw \(fmt(raw * 1e3)) ms, pull \(fmt(pull * 1e3)) ms: client CPU \(fmt(median(clientCPU))) ms, servers' CPU \(fmt(median(serverCPU))) ms); load avg \(l0) -> \(loadAverage())")
+      if parts.contains("crc") {
+        let checked = try GraphClient(servers: endpoints, secret: secret, config: config,
+                                      options: ClientOptions(uncheckedLoopbackReplies: false))
+        let (raw2, pullChecked) = interleavedMedians(reps: reps, warmup: 1, { loopback.transfer() }) {
+          _ = try! checked.pullNodeFeatures(ntype: 0, field: "feat", ids: ids)
+        }
+        report.add("server_feature_pull_crc_gb_per_s", value: Double(bytes) / pullChecked / 1e9, unit: "GB/s",
+                   baseline: Double(bytes) / raw2 / 1e9, goal: "info",
+                   note: "the same with the payload crc32 computed and checked (pure-Swift CRC-32)")
+      }
+    }
 
     // (c) 1-id request latency.
+    if parts.contains("latency") {
     let one = [ids[0]]
     for _ in 0..<200 { _ = try client.pullNodeFeatures(ntype: 0, field: "feat", ids: one) }
     var times: [Double] = []
@@ -117,6 +159,7 @@ func runServerBenchmarks(_ report: BenchReport, quick: Bool) {
     times.sort()
     report.add("server_1id_request_latency_us", value: times[times.count / 2] * 1e6, unit: "us",
                goal: "<= 50 us median", note: "pull 1 feature row, round trip over loopback; p90 \(fmt(times[times.count * 9 / 10] * 1e6)) us")
+    }
     try client.shutdownAll()
   } catch {
     print("  server benchmark failed: \(error)")
@@ -164,61 +207,104 @@ func writeMediumGraph(root: String) throws -> PartitionConfig {
                                graphName: "medium", seed: 1, root: root)
 }
 
-/// Median seconds to move `bytes` over one loopback TCP connection between two threads of this
-/// process (plain send/recv, the sockets tuned like Net's: 4 MiB buffers, TCP_NODELAY).
-func rawLoopbackSeconds(bytes: Int, reps: Int) -> Double {
-  let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-  var one: Int32 = 1, buf: Int32 = 4 << 20
-  setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, 4)
-  setsockopt(listener, SOL_SOCKET, SO_SNDBUF, &buf, 4)
-  setsockopt(listener, SOL_SOCKET, SO_RCVBUF, &buf, 4)
-  var addr = sockaddr_in()
-  addr.sin_family = sa_family_t(AF_INET)
-  addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-  addr.sin_port = 0
-  var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-  _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) } }
-  listen(listener, 1)
-  _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
-  let port = addr.sin_port
-  let total = bytes * (reps + 1)
-  let sender = Thread {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+/// The raw loopback baseline: one TCP connection between two threads of this process (plain
+/// send/recv, the sockets tuned like Net's: 4 MiB buffers, TCP_NODELAY). `transfer()` sends a
+/// 1-byte request and receives `bytes` back, like a pull's request and reply.
+final class RawLoopback: @unchecked Sendable {
+  let bytes: Int
+  private var fd: Int32 = -1
+  private var sink: [UInt8]
+
+  init(bytes: Int) {
+    self.bytes = bytes
+    sink = [UInt8](repeating: 0, count: bytes)
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var one: Int32 = 1, buf: Int32 = 4 << 20
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, 4)
-    setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, 4)
-    var a = sockaddr_in()
-    a.sin_family = sa_family_t(AF_INET)
-    a.sin_addr.s_addr = inet_addr("127.0.0.1")
-    a.sin_port = port
-    _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    let data = [UInt8](repeating: 7, count: bytes)
-    var sent = 0
-    while sent < total {
-      let n = data.withUnsafeBytes { send(fd, $0.baseAddress!, min(bytes, total - sent), Int32(MSG_NOSIGNAL)) }
-      if n <= 0 { break }
-      sent += n
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, 4)
+    setsockopt(listener, SOL_SOCKET, SO_SNDBUF, &buf, 4)
+    setsockopt(listener, SOL_SOCKET, SO_RCVBUF, &buf, 4)
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) } }
+    listen(listener, 1)
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
+    let port = addr.sin_port
+    let bytes = bytes
+    let sender = Thread {
+      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      var one: Int32 = 1, buf: Int32 = 4 << 20
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, 4)
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, 4)
+      setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, 4)
+      var a = sockaddr_in()
+      a.sin_family = sa_family_t(AF_INET)
+      a.sin_addr.s_addr = inet_addr("127.0.0.1")
+      a.sin_port = port
+      _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+      let data = [UInt8](repeating: 7, count: bytes)
+      var token: UInt8 = 0
+      while recv(fd, &token, 1, 0) == 1 {
+        var sent = 0
+        while sent < bytes {
+          let n = data.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes - sent, Int32(MSG_NOSIGNAL)) }
+          if n <= 0 { break }
+          sent += n
+        }
+      }
+      close(fd)
     }
-    close(fd)
+    sender.start()
+    fd = accept(listener, nil, nil)
+    close(listener)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, 4)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, 4)
+    setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, 4)
   }
-  sender.start()
-  let fd = accept(listener, nil, nil)
-  close(listener)
-  var rb = buf
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, 4)
-  var sink = [UInt8](repeating: 0, count: bytes)
-  var times: [Double] = []
-  for rep in 0...reps {
-    let t = now()
+
+  deinit { close(fd) }  // the sender sees end of stream and finishes
+
+  func transfer() {
+    var token: UInt8 = 1
+    _ = send(fd, &token, 1, Int32(MSG_NOSIGNAL))
     var got = 0
     while got < bytes {
       let n = sink.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, bytes - got, 0) }
       if n <= 0 { break }
       got += n
     }
-    if rep > 0 { times.append(now() - t) }
   }
-  close(fd)
-  times.sort()
-  return times[times.count / 2]
+}
+
+/// CPU seconds the calling thread has used.
+func threadCPUSeconds() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+  return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+
+/// CPU seconds a process has used so far, summed over its threads (/proc/<pid>/task/*/schedstat,
+/// nanoseconds; threads that already ended are not counted).
+func cpuSeconds(pid: Int32) -> Double {
+  guard let dir = opendir("/proc/\(pid)/task") else { return 0 }
+  defer { closedir(dir) }
+  var total = 0.0
+  while let e = readdir(dir) {
+    let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    guard !name.hasPrefix(".") else { continue }
+    guard let f = fopen("/proc/\(pid)/task/\(name)/schedstat", "r") else { continue }
+    var ns: UInt64 = 0
+    var buf = [CChar](repeating: 0, count: 128)
+    if fgets(&buf, 128, f) != nil {
+      ns = UInt64(String(decoding: buf.prefix { $0 != 0 && $0 != 32 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) ?? 0
+    }
+    fclose(f)
+    total += Double(ns) * 1e-9
+  }
+  return total
 }

@@ -1,6 +1,8 @@
 // `gust-bench` — the numbers `make bench` prints. Each benchmark appends one JSON object a line
 // to bench-results.jsonl (or the path in GUST_BENCH_OUT) and a row to the printed table.
-// Usage: gust-bench [tensor] [construct] [server] [train] [--quick] [--large]
+// Usage: gust-bench [tensor] [parquet] [construct] [server] [train] [--quick] [--large]
+//        [--server-parts=sample,pull,crc,latency] (a subset of the server group's measurements)
+//        gust-bench parquet-read-one <file> <column>   (the peak-memory probe the parquet group runs)
 // `train` runs in a plain `gust-bench` only when the anchor data is cached or can be generated
 // (GUST_PYTHON with numpy and pyarrow); otherwise it prints why it was skipped.
 #if canImport(Glibc)
@@ -10,9 +12,10 @@ import Darwin
 #endif
 
 let args = Array(CommandLine.arguments.dropFirst())
+if args.first == "parquet-read-one" { exit(parquetReadOne(Array(args.dropFirst()))) }
 let quick = args.contains("--quick")
 let groups = args.filter { !$0.hasPrefix("--") }
-let known = ["tensor", "construct", "server", "train"]
+let known = ["tensor", "parquet", "construct", "server", "train"]
 for g in groups where !known.contains(g) {
   var msg = "gust-bench: unknown benchmark group '\(g)' (known: \(known.joined(separator: ", ")))\n"
   msg.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
@@ -20,9 +23,15 @@ for g in groups where !known.contains(g) {
 }
 let report = BenchReport(path: getenv("GUST_BENCH_OUT").map { String(cString: $0) } ?? "bench-results.jsonl")
 if groups.isEmpty || groups.contains("tensor") { runTensorBenchmarks(report, quick: quick) }
+if groups.isEmpty || groups.contains("parquet") { runParquetBenchmarks(report, quick: quick) }
 if groups.isEmpty || groups.contains("construct") {
   runConstructBenchmarks(report, quick: quick, large: args.contains("--large"))
 }
-if groups.isEmpty || groups.contains("server") { runServerBenchmarks(report, quick: quick) }
+if groups.isEmpty || groups.contains("server") {
+  let partsArg = args.first { $0.hasPrefix("--server-parts=") }
+  let parts = partsArg.map { Set($0.dropFirst("--server-parts=".count).split(separator: ",").map(String.init)) }
+    ?? ["sample", "pull", "crc", "latency"]
+  runServerBenchmarks(report, quick: quick, parts: parts)
+}
 if groups.isEmpty || groups.contains("train") { runTrainBenchmarks(report, quick: quick, explicit: groups.contains("train")) }
 report.printTable()

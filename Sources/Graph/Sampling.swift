@@ -108,18 +108,41 @@ extension Partition {
     return withExtendedLifetime(self) { out }
   }
 
-  /// One chunk of `sampleInNeighbors`; returns the number of entries written.
+  /// One chunk of `sampleInNeighbors`; returns the number of entries written. Unfiltered
+  /// requests run in three passes (bounds, chosen positions, then a tight gather of sources) so
+  /// the random reads into the CSR overlap instead of each waiting for its own miss.
   static func sampleChunk(
     seeds: UnsafeBufferPointer<Int64>, rangeStart: Int64, indptr: UnsafeBufferPointer<Int64>,
     src: UnsafeBufferPointer<Int64>, ebase: Int64, etype: Int, fanout: Int, mask: UnsafeRawBufferPointer?,
     excluded: [Int64], seed: UInt64, dst: UnsafeMutablePointer<Int64>, srcOut: UnsafeMutablePointer<Int64>,
     eid: UnsafeMutablePointer<Int64>
   ) -> Int {
+    let picked = UnsafeMutablePointer<Int>.allocate(capacity: max(fanout, 1))
+    defer { picked.deallocate() }
+    if mask == nil && excluded.isEmpty {
+      let n = seeds.count
+      let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * max(n, 1))
+      defer { bounds.deallocate() }
+      for i in 0..<n {  // (1) bounds
+        let d = Int(seeds[i] &- rangeStart)
+        bounds[2 &* i] = Int(indptr[d])
+        bounds[2 &* i &+ 1] = Int(indptr[d &+ 1])
+      }
+      var j = 0
+      for i in 0..<n {  // (2) positions, as edge ids
+        let s = seeds[i], e0 = bounds[2 &* i], deg = bounds[2 &* i &+ 1] &- e0
+        if fanout < 0 || deg <= fanout {
+          for k in 0..<deg { dst[j] = s; eid[j] = ebase &+ Int64(e0 &+ k); j &+= 1 }
+        } else {
+          NeighborChoice.sortedPositions(eligible: deg, fanout: fanout, seed: seed, etype: etype, node: s, into: picked)
+          for k in 0..<fanout { dst[j] = s; eid[j] = ebase &+ Int64(e0 &+ picked[k]); j &+= 1 }
+        }
+      }
+      for k in 0..<j { srcOut[k] = src[Int(eid[k] &- ebase)] }  // (3) sources
+      return j
+    }
     var k = 0
     var eligible: [Int] = []
-    var picked: [Int] = []
-    picked.reserveCapacity(max(fanout, 0))
-    let filtered = mask != nil || !excluded.isEmpty
     @inline(__always) func emit(_ s: Int64, _ e: Int) {
       dst[k] = s
       srcOut[k] = src[e]
@@ -129,28 +152,25 @@ extension Partition {
     for s in seeds {
       let d = Int(s - rangeStart)
       let e0 = Int(indptr[d]), e1 = Int(indptr[d + 1])
-      var n = e1 - e0
-      if filtered {
-        eligible.removeAll(keepingCapacity: true)
-        // The seed's edge ids are consecutive: find the first excluded id at or after them
-        // once, then walk the sorted exclusion list alongside.
-        var x = excluded.isEmpty ? 0 : lowerBound(excluded, ebase + Int64(e0))
-        for e in e0..<e1 {
-          if let mask, mask[e] == 0 { continue }
-          if x < excluded.count {
-            let id = ebase + Int64(e)
-            while x < excluded.count && excluded[x] < id { x += 1 }
-            if x < excluded.count && excluded[x] == id { continue }
-          }
-          eligible.append(e)
+      eligible.removeAll(keepingCapacity: true)
+      // The seed's edge ids are consecutive: find the first excluded id at or after them
+      // once, then walk the sorted exclusion list alongside.
+      var x = excluded.isEmpty ? 0 : lowerBound(excluded, ebase + Int64(e0))
+      for e in e0..<e1 {
+        if let mask, mask[e] == 0 { continue }
+        if x < excluded.count {
+          let id = ebase + Int64(e)
+          while x < excluded.count && excluded[x] < id { x += 1 }
+          if x < excluded.count && excluded[x] == id { continue }
         }
-        n = eligible.count
+        eligible.append(e)
       }
+      let n = eligible.count
       if fanout < 0 || n <= fanout {
-        if filtered { for j in 0..<n { emit(s, eligible[j]) } } else { for e in e0..<e1 { emit(s, e) } }
+        for j in 0..<n { emit(s, eligible[j]) }
       } else {
-        NeighborChoice.positions(eligible: n, fanout: fanout, seed: seed, etype: etype, node: s, into: &picked)
-        if filtered { for p in picked { emit(s, eligible[p]) } } else { for p in picked { emit(s, e0 + p) } }
+        NeighborChoice.sortedPositions(eligible: n, fanout: fanout, seed: seed, etype: etype, node: s, into: picked)
+        for p in 0..<fanout { emit(s, eligible[picked[p]]) }
       }
     }
     return k
@@ -194,12 +214,33 @@ public enum NeighborChoice {
                                into picked: inout [Int]) {
     precondition(fanout >= 0 && n > fanout)
     picked.removeAll(keepingCapacity: true)
-    var stream = SampleStream(seed: seed, etype: etype, node: node)
-    for j in (n - fanout)..<n {
-      let t = stream.next(below: j + 1)
-      picked.append(picked.contains(t) ? j : t)
+    picked.append(contentsOf: repeatElement(0, count: fanout))
+    picked.withUnsafeMutableBufferPointer {
+      sortedPositions(eligible: n, fanout: fanout, seed: seed, etype: etype, node: node, into: $0.baseAddress!)
     }
-    picked.sort()
+  }
+
+  /// `positions` into `fanout` slots at `out`, kept sorted as they are drawn (insertion into a
+  /// short sorted run instead of `contains` + `sort`; the same set, so the same answer).
+  @inline(__always)
+  static func sortedPositions(eligible n: Int, fanout: Int, seed: UInt64, etype: Int, node: Int64,
+                              into out: UnsafeMutablePointer<Int>) {
+    var stream = SampleStream(seed: seed, etype: etype, node: node)
+    var count = 0
+    for j in (n &- fanout)..<n {
+      let t = stream.next(below: j &+ 1)
+      // Floyd: take t unless already taken, then j (which is larger than everything so far).
+      var at = count
+      while at > 0 && out[at &- 1] > t { at &-= 1 }
+      if at > 0 && out[at &- 1] == t {
+        out[count] = j
+      } else {
+        var m = count
+        while m > at { out[m] = out[m &- 1]; m &-= 1 }
+        out[at] = t
+      }
+      count &+= 1
+    }
   }
 }
 

@@ -37,9 +37,7 @@ extension GraphClient {
       let offsets = rows.map { Int($0 - range.start) }
       for (k, name) in fields.enumerated() {
         let f = part.nodeField(ntype, name)!
-        outs[k].values.withUnsafeMutableBufferPointer {
-          Partition.gatherFloatRows(f.info, f.data, rows: offsets, positions: positions, into: $0.baseAddress!)
-        }
+        Partition.gatherFloatRows(f.info, f.data, rows: offsets, positions: positions, into: outs[k])
       }
     }
   }
@@ -66,24 +64,146 @@ extension GraphClient {
       let offsets = rows.map { Int($0 - range.start) }
       for (k, name) in fields.enumerated() {
         let f = part.edgeField(etype, name)!
-        outs[k].values.withUnsafeMutableBufferPointer {
-          Partition.gatherFloatRows(f.info, f.data, rows: offsets, positions: positions, into: $0.baseAddress!)
-        }
+        Partition.gatherFloatRows(f.info, f.data, rows: offsets, positions: positions, into: outs[k])
       }
     }
   }
 
-  /// The shared fan-out/merge of row pulls: remote parts by socket, the local part (when the
-  /// widths are known up front, i.e. with a config) gathered straight into the result; reply
-  /// rows are copied from the received payload to their rows of the result, no other copy.
+  /// The shared fan-out/merge of row pulls. When the widths are known up front (a config), the
+  /// result arrays are allocated first and every remote reply's rows are read from the socket
+  /// straight into their rows of the result (readv into one piece per row, in the reply's
+  /// order; `Connection.Scatter`), while the local part is gathered into them from the mapped
+  /// partition: no payload array, no copy after the kernel's. Otherwise (widths learnt from
+  /// the replies) rows are copied from each received payload to their rows of the result.
   func pullRows(split: Split, count: Int, widths: [Int?], kind: MessageKind, embeddings: Bool = false,
                 request: (Int, [Int64]) -> Message,
-                local: (Partition, [Int64], [Int], inout [FloatMatrix]) throws -> Void) throws -> [FloatMatrix] {
-    // Every row of the result is written exactly once (each id has one owner), so the result
-    // starts uninitialised: no zero-fill pass over what may be tens of MB.
+                local: (Partition, [Int64], [Int], [UnsafeMutablePointer<Float>]) throws -> Void) throws -> [FloatMatrix] {
+    let known = widths.compactMap { $0 }
+    guard known.count == widths.count, count > 0 else {
+      return try pullRowsCopying(split: split, count: count, widths: widths, kind: kind, embeddings: embeddings, request: request)
+    }
+    let replyKind = kind.replyKind!
+    let fields = known.count
+    let values = try GraphClient.uninitialisedArrays(known.map { count * $0 }) { outs in
+      var requests: [Outgoing] = []
+      var parts: [Int] = []
+      var scratch: [[UnsafeMutableRawPointer]] = []  // per request, per field: the u32s before its rows
+      let localPart = embeddings ? nil : self.localPart
+      for p in 0..<layout.numParts where !split.ids[p].isEmpty && p != localPart {
+        let rows = split.ids[p].count
+        let segments = IOSegments(capacity: rows * fields + 2 * fields + 1)
+        var heads: [UnsafeMutableRawPointer] = []
+        for (j, width) in known.enumerated() {
+          // nodeFeatures / edgeFeatures: u32 n + n × (u32 width, [f32]); embeddings: one FloatRows.
+          let prefix = (j == 0 && replyKind != .embeddings) ? 12 : 8
+          heads.append(segments.appendScratch(byteCount: prefix))
+          let rowBytes = 4 * width
+          split.positions[p].withUnsafeBufferPointer {
+            segments.appendRows(base: UnsafeMutableRawPointer(outs[j]), rowBytes: rowBytes, positions: $0)
+          }
+        }
+        requests.append(Outgoing(part: p, server: embeddings ? 0 : graphServer(p), message: request(p, split.ids[p]),
+                                 scatter: Connection.Scatter(kind: replyKind, segments: segments)))
+        parts.append(p)
+        scratch.append(heads)
+      }
+      let replies = try exchangeAll(requests) {
+        if let lp = localPart, !split.ids[lp].isEmpty {
+          try local(self.local!, split.ids[lp], split.positions[lp], outs)
+        }
+      }
+      for (k, reply) in replies.enumerated() {
+        let p = parts[k], s = requests[k].server
+        let server = "partition \(p) server \(s) at \(servers[p][s])"
+        let rows = split.ids[p].count
+        if reply.scattered {
+          // The rows are in place; check the counts that came with them.
+          for (j, width) in known.enumerated() {
+            var at = scratch[k][j]
+            if j == 0 && replyKind != .embeddings {
+              let n = Int(UInt32(littleEndian: at.loadUnaligned(as: UInt32.self)))
+              guard n == fields else {
+                throw GraphClientError(.protocolError, "\(n) fields in the reply for \(fields) asked", server: server)
+              }
+              at += 4
+            }
+            let w = Int(UInt32(littleEndian: at.loadUnaligned(as: UInt32.self)))
+            let values = Int(UInt32(littleEndian: at.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+            guard w == width, values == rows * width else {
+              throw GraphClientError(.protocolError, "field \(j): \(values) values of width \(w) for \(rows) ids of width \(width)", server: server)
+            }
+          }
+          continue
+        }
+        // Another frame of the reply kind (not the size asked for): read it from its payload.
+        try copyRows(reply.frame, kind: kind, rows: rows, widths: widths, positions: split.positions[p], server: server) { j, width, copy in
+          copy(outs[j])
+        }
+      }
+    }
+    return zip(known, values).map { FloatMatrix(rows: count, width: $0, values: $1) }
+  }
+
+  /// Arrays of the given sizes, uninitialised, whose storage `body` fills through pointers
+  /// (every element of each must be written).
+  static func uninitialisedArrays(_ sizes: [Int], _ body: ([UnsafeMutablePointer<Float>]) throws -> Void) throws -> [[Float]] {
+    var result: [[Float]] = []
+    func nest(_ i: Int, _ pointers: [UnsafeMutablePointer<Float>]) throws {
+      if i == sizes.count {
+        try body(pointers)
+        return
+      }
+      var inner: [[Float]] = []
+      let a = try [Float](unsafeUninitializedCapacity: sizes[i]) { buf, n in
+        // An empty array may have no storage: a pointer nothing is ever written through.
+        let base = buf.baseAddress ?? UnsafeMutablePointer<Float>(bitPattern: MemoryLayout<Float>.alignment)!
+        try nest(i + 1, pointers + [base])
+        inner = result
+        n = sizes[i]
+      }
+      result = [a] + inner
+    }
+    try nest(0, [])
+    return result
+  }
+
+  /// Copies the rows of a feature or embedding reply payload to their positions: `destination`
+  /// (field j, its width, the copy) runs the copy on field j's result storage.
+  func copyRows(_ frame: Frame, kind: MessageKind, rows: Int, widths: [Int?], positions: [Int], server: String,
+                destination: (Int, Int, (UnsafeMutablePointer<Float>) -> Void) throws -> Void) throws {
+    var r = WireReader(frame.payload)
+    do {
+      let n = kind == .pullEmbeddings ? 1 : Int(try r.readUInt32("fields"))
+      guard n == widths.count else {
+        throw GraphClientError(.protocolError, "\(n) fields in the reply for \(widths.count) asked", server: server)
+      }
+      for j in 0..<n {
+        let width = Int(try r.readUInt32("width"))
+        let (values, offset) = try r.skipBlock(elementSize: 4, "rows")
+        guard values == rows * width, widths[j] == nil || widths[j] == width else {
+          throw GraphClientError(.protocolError, "field \(j): \(values) values of width \(width) for \(rows) ids", server: server)
+        }
+        try destination(j, width) { base in
+          let out = UnsafeMutableRawPointer(base)
+          frame.payload.withUnsafeBytes { src in
+            let rowBytes = width * 4
+            for (i, pos) in positions.enumerated() {
+              (out + pos * rowBytes).copyMemory(from: src.baseAddress! + offset + i * rowBytes, byteCount: rowBytes)
+            }
+          }
+        }
+      }
+      try r.expectEnd()
+    } catch let e as ProtoError {
+      throw GraphClientError(.protocolError, e.description, server: server)
+    }
+  }
+
+  /// Row pulls whose widths are learnt from the replies (no config, or embeddings): each
+  /// reply's rows are copied from its payload to their rows of the result.
+  func pullRowsCopying(split: Split, count: Int, widths: [Int?], kind: MessageKind, embeddings: Bool,
+                       request: (Int, [Int64]) -> Message) throws -> [FloatMatrix] {
     func uninitialised(_ n: Int) -> [Float] { [Float](unsafeUninitializedCapacity: n) { _, k in k = n } }
-    var outs: [FloatMatrix]? = widths.allSatisfy({ $0 != nil })
-      ? widths.map { FloatMatrix(rows: count, width: $0!, values: uninitialised(count * $0!)) } : nil
     var requests: [Outgoing] = []
     var parts: [Int] = []
     let localPart = embeddings ? nil : self.localPart
@@ -91,47 +211,18 @@ extension GraphClient {
       requests.append(Outgoing(part: p, server: embeddings ? 0 : graphServer(p), message: request(p, split.ids[p])))
       parts.append(p)
     }
-    let frames = try exchange(requests) {
-      if let lp = localPart, !split.ids[lp].isEmpty, outs != nil {
-        try local(self.local!, split.ids[lp], split.positions[lp], &outs!)
-      }
-    }
+    let frames = try exchange(requests)
+    var outs: [FloatMatrix]? = nil
     for (k, frame) in frames.enumerated() {
       let p = parts[k], s = requests[k].server
       let server = "partition \(p) server \(s) at \(servers[p][s])"
-      let rows = split.ids[p].count
-      var r = WireReader(frame.payload)
-      do {
-        // nodeFeatures / edgeFeatures: u32 n + n × (u32 width, [f32]); embeddings: one FloatRows.
-        let n = kind == .pullEmbeddings ? 1 : Int(try r.readUInt32("fields"))
-        guard n == widths.count else {
-          throw GraphClientError(.protocolError, "\(n) fields in the reply for \(widths.count) asked", server: server)
+      try copyRows(frame, kind: kind, rows: split.ids[p].count, widths: widths, positions: split.positions[p], server: server) { j, width, copy in
+        if outs == nil { outs = widths.map { _ in FloatMatrix(rows: count, width: 0, values: []) } }
+        if outs![j].width != width {
+          // Every row of the result is written exactly once (each id has one owner): no zero-fill.
+          outs![j] = FloatMatrix(rows: count, width: width, values: uninitialised(count * width))
         }
-        for j in 0..<n {
-          let width = Int(try r.readUInt32("width"))
-          let (values, offset) = try r.skipBlock(elementSize: 4, "rows")
-          guard values == rows * width, widths[j] == nil || widths[j] == width else {
-            throw GraphClientError(.protocolError, "field \(j): \(values) values of width \(width) for \(rows) ids", server: server)
-          }
-          if outs == nil {
-            outs = (0..<n).map { _ in FloatMatrix(rows: count, width: 0, values: []) }
-          }
-          if outs![j].width != width {
-            outs![j] = FloatMatrix(rows: count, width: width, values: uninitialised(count * width))
-          }
-          let positions = split.positions[p]
-          frame.payload.withUnsafeBytes { src in
-            outs![j].values.withUnsafeMutableBytes { dst in
-              let rowBytes = width * 4
-              for (i, pos) in positions.enumerated() {
-                (dst.baseAddress! + pos * rowBytes).copyMemory(from: src.baseAddress! + offset + i * rowBytes, byteCount: rowBytes)
-              }
-            }
-          }
-        }
-        try r.expectEnd()
-      } catch let e as ProtoError {
-        throw GraphClientError(.protocolError, e.description, server: server)
+        outs![j].values.withUnsafeMutableBufferPointer { copy($0.baseAddress!) }
       }
     }
     return outs ?? widths.map { FloatMatrix(rows: count, width: $0 ?? 0, values: count == 0 ? [] : [Float](repeating: 0, count: count * ($0 ?? 0))) }

@@ -2,6 +2,20 @@ import Graph
 import Net
 import Proto
 
+/// One edge type of a one-hop sampling request.
+public struct NeighborRequest: Equatable, Sendable {
+  public var etype: Int
+  /// In-edges per seed: `-1` all, `0` none.
+  public var fanout: Int
+  /// Only edges whose u8 edge field of this name is 1.
+  public var maskField: String?
+  public init(etype: Int, fanout: Int, maskField: String? = nil) {
+    self.etype = etype
+    self.fanout = fanout
+    self.maskField = maskField
+  }
+}
+
 /// Sampled in-edges of one edge type, grouped by seed in request order (parallel arrays in
 /// global ids).
 public struct SampledNeighbors: Equatable, Sendable {
@@ -17,20 +31,47 @@ extension GraphClient {
   /// `maskField` is 1, never the `excluded` edge ids, seeded by `seed`. Merged in seed order.
   public func sampleNeighbors(seeds: [Int64], etype: Int, fanout: Int, maskField: String? = nil,
                               excluded: [Int64] = [], seed: UInt64) throws -> SampledNeighbors {
-    try checkEdgeType(etype)
-    var unique = IdMap(capacity: seeds.count)
+    try sampleNeighbors(seeds: seeds, requests: [NeighborRequest(etype: etype, fanout: fanout, maskField: maskField)],
+                        excluded: excluded, seed: seed)[0]
+  }
+
+  /// One hop over several edge types ending at the seeds' node type, in one exchange: every
+  /// partition involved gets one request per distinct mask carrying all its seeds and edge
+  /// types; the local partition is sampled meanwhile. Result `k` answers `requests[k]` exactly
+  /// as `sampleNeighbors(seeds:etype:…)` would (grouped by seed in the order of `seeds`, within
+  /// a seed the owner's order). Fanout `0` gives no edges and sends nothing.
+  public func sampleNeighbors(seeds: [Int64], requests: [NeighborRequest], excluded: [Int64] = [],
+                              seed: UInt64) throws -> [SampledNeighbors] {
+    for r in requests { try checkEdgeType(r.etype) }
+    guard let first = requests.first else { return [] }
+    let dt = layout.etypeDst[first.etype]
+    for r in requests where layout.etypeDst[r.etype] != dt {
+      throw GraphClientError(.invalidArgument, "edge types \(layout.etypes[first.etype]) and \(layout.etypes[r.etype]) end at different node types")
+    }
+    var out = [SampledNeighbors](repeating: SampledNeighbors(), count: requests.count)
+    let active = requests.indices.filter { requests[$0].fanout != 0 }
+    if seeds.isEmpty || active.isEmpty { return out }
+    let unique = IdMap(capacity: seeds.count)
     let local = seeds.map { unique.insert($0) }
-    _ = try splitNodes(unique.ids, type: layout.etypeDst[etype])  // checks every seed's type
+    _ = try splitNodes(unique.ids, type: dt)  // checks every seed's type
     var byType = [[Int64]](repeating: [], count: layout.ntypes.count)
-    byType[layout.etypeDst[etype]] = unique.ids
-    let layer = try sampleLayer(byType, etypes: [(etype, fanout, maskField)],
-                                excluded: excluded.sorted(), seed: seed)[0]
-    var out = SampledNeighbors()
-    for (i, u) in local.enumerated() {
-      let a = Int(layer.offsets[Int(u)]), b = Int(layer.offsets[Int(u) + 1])
-      out.dst.append(contentsOf: repeatElement(seeds[i], count: b - a))
-      out.src.append(contentsOf: layer.src[a..<b])
-      out.eids.append(contentsOf: layer.eids[a..<b])
+    byType[dt] = unique.ids
+    let sorted = zip(excluded, excluded.dropFirst()).allSatisfy { $0 <= $1 } ? excluded : excluded.sorted()
+    let layers = try sampleLayer(byType, etypes: active.map { (requests[$0].etype, requests[$0].fanout, requests[$0].maskField) },
+                                 excluded: sorted, seed: seed)
+    for (k, r) in active.enumerated() {
+      let layer = layers[k]
+      var o = SampledNeighbors()
+      let total = Int(layer.offsets.last ?? 0)
+      o.dst.reserveCapacity(total); o.src.reserveCapacity(total); o.eids.reserveCapacity(total)
+      for (i, u) in local.enumerated() {
+        let a = Int(layer.offsets[Int(u)]), b = Int(layer.offsets[Int(u) + 1])
+        if a == b { continue }
+        o.dst.append(contentsOf: repeatElement(seeds[i], count: b - a))
+        o.src.append(contentsOf: layer.src[a..<b])
+        o.eids.append(contentsOf: layer.eids[a..<b])
+      }
+      out[r] = o
     }
     return out
   }
@@ -50,7 +91,7 @@ extension GraphClient {
     guard spec.maskFields.isEmpty || spec.maskFields.count == E else {
       throw GraphClientError(.invalidArgument, "maskFields has \(spec.maskFields.count) entries; give none or one per edge type (\(E))")
     }
-    var maps = (0..<T).map { t in IdMap(capacity: max(1024, seeds[t].count * 16)) }
+    let maps = idMaps(T)
     for t in 0..<T {
       for id in seeds[t] { _ = maps[t].insert(id) }
       _ = try splitNodes(maps[t].ids, type: t)
@@ -60,7 +101,7 @@ extension GraphClient {
     var edges = [[SampledBlock]](repeating: [], count: L)
     nodes[L] = maps.map(\.ids)
     for l in stride(from: L - 1, through: 0, by: -1) {
-      let frontier = maps.map(\.ids)
+      let frontier = nodes[l + 1]
       let active = (0..<E).filter { spec.fanout(layer: l, etype: $0) != 0 }
       let sampled = try sampleLayer(frontier, etypes: active.map { ($0, spec.fanout(layer: l, etype: $0), spec.mask(etype: $0)) },
                                     excluded: excluded, seed: BlockSampling.layerSeed(batch: seed, layer: l))
@@ -68,9 +109,14 @@ extension GraphClient {
         SampledBlock(offsets: [Int32](repeating: 0, count: frontier[layout.etypeDst[e]].count + 1), indices: [], eids: [])
       }
       for (k, e) in active.enumerated() {
-        let st = layout.etypeSrc[e]
-        var indices = [Int32](repeating: 0, count: sampled[k].src.count)
-        for (j, s) in sampled[k].src.enumerated() { indices[j] = maps[st].insert(s) }
+        let map = maps[layout.etypeSrc[e]]
+        let n = sampled[k].src.count
+        let indices = [Int32](unsafeUninitializedCapacity: n) { out, done in
+          sampled[k].src.withUnsafeBufferPointer { src in
+            for j in 0..<n { out[j] = map.insert(src[j]) }
+          }
+          done = n
+        }
         blocks[e] = SampledBlock(offsets: sampled[k].offsets, indices: indices, eids: sampled[k].eids)
       }
       edges[l] = blocks
@@ -142,54 +188,114 @@ extension GraphClient {
         }
       }
     }
+    // Each reply is read where it arrived (no decoded copies): per entry, per partition, the
+    // byte offsets of its dst, src and edge id blocks in the reply payload.
+    struct Located { var frame: Int; var dst: Int; var src: Int; var eid: Int; var count: Int }
+    var located = [[Located?]](repeating: [Located?](repeating: nil, count: P), count: etypes.count)
     for (r, frame) in frames.enumerated() {
       let (p, entries) = requestEntries[r]
-      guard case .sampledNeighbors(let reply) = try decode(frame, from: p, requests[r].server),
-            reply.edges.count == entries.count else {
-        throw GraphClientError(.protocolError, "sampling reply does not match the request", server: "partition \(p)")
+      let server = "partition \(p) server \(requests[r].server) at \(servers[p][requests[r].server])"
+      guard frame.kind == .sampledNeighbors else {
+        throw GraphClientError(.protocolError, "reply \(frame.kind) to sampleNeighbors", server: server)
       }
-      for (j, k) in entries.enumerated() {
-        var s = Graph.SampledEdges()
-        s.dst = reply.edges[j].dst
-        s.src = reply.edges[j].src
-        s.eid = reply.edges[j].edgeIDs
-        results[k][p] = s
+      var reader = WireReader(frame.payload)
+      do {
+        let n = Int(try reader.readUInt32("edge types"))
+        guard n == entries.count else {
+          throw GraphClientError(.protocolError, "sampling reply has \(n) edge types for \(entries.count) asked", server: server)
+        }
+        for k in entries {
+          let e = try reader.readInt32("edge type")
+          let (nd, od) = try reader.skipBlock(elementSize: 8, "dst")
+          let (ns, os) = try reader.skipBlock(elementSize: 8, "src")
+          let (ne, oe) = try reader.skipBlock(elementSize: 8, "edge ids")
+          guard Int(e) == etypes[k].0, nd == ns, ns == ne else {
+            throw GraphClientError(.protocolError, "sampling reply entry for edge type \(e) (\(nd) dst, \(ns) src, \(ne) edge ids) does not match the request", server: server)
+          }
+          located[k][p] = Located(frame: r, dst: od, src: os, eid: oe, count: nd)
+        }
+        try reader.expectEnd()
+      } catch let e as ProtoError {
+        throw GraphClientError(.protocolError, e.description, server: server)
       }
     }
-    // Merge into destination order: a destination's edges all come from its owner partition.
+    /// Calls `body` with partition p's (dst, src, eid) blocks of entry k, wherever they are.
+    func withBlocks(_ k: Int, _ p: Int,
+                    _ body: (UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer, Int) throws -> Void) rethrows {
+      if let at = located[k][p] {
+        try frames[at.frame].payload.withUnsafeBytes { raw in
+          let b = raw.baseAddress!
+          try body(b + at.dst, b + at.src, b + at.eid, at.count)
+        }
+      } else if let s = results[k][p], !s.dst.isEmpty {
+        try s.dst.withUnsafeBytes { d in
+          try s.src.withUnsafeBytes { sr in
+            try s.eid.withUnsafeBytes { ei in try body(d.baseAddress!, sr.baseAddress!, ei.baseAddress!, s.dst.count) }
+          }
+        }
+      }
+    }
+    // Merge into destination order: a destination's edges all come from its owner partition, in
+    // one run of that partition's answer (which lists the asked destinations in order). So: one
+    // walk per partition finds each destination's run, then the runs are copied in frontier order.
     return try etypes.enumerated().map { k, entry in
       let dt = layout.etypeDst[entry.0]
-      var counts = [Int32](repeating: 0, count: frontier[dt].count + 1)
-      var dstLocal = [[Int32]](repeating: [], count: P)
+      let F = frontier[dt].count
+      var offsets = [Int32](repeating: 0, count: F + 1)
+      var runStart = [Int](repeating: 0, count: F)
       for p in 0..<P {
-        guard let s = results[k][p] else { continue }
-        let ids = partIds[p][dt], locals = partLocal[p][dt]
-        var ptr = 0
-        var mapped = [Int32](repeating: 0, count: s.dst.count)
-        for (j, d) in s.dst.enumerated() {
-          while ptr < ids.count && ids[ptr] != d { ptr += 1 }
-          guard ptr < ids.count else {
-            throw GraphClientError(.protocolError, "partition \(p) returned edges for \(d), which it was not asked about (or out of order)")
+        try partIds[p][dt].withUnsafeBufferPointer { ids in
+          try partLocal[p][dt].withUnsafeBufferPointer { locals in
+            try offsets.withUnsafeMutableBufferPointer { counts in
+              try runStart.withUnsafeMutableBufferPointer { starts in
+                try withBlocks(k, p) { dst, _, _, n in
+                  var ptr = -1
+                  var previous = Int64.min
+                  for j in 0..<n {
+                    let d = Int64(littleEndian: dst.loadUnaligned(fromByteOffset: 8 &* j, as: Int64.self))
+                    if d != previous || ptr < 0 {
+                      ptr &+= 1
+                      while ptr < ids.count && ids[ptr] != d { ptr &+= 1 }
+                      guard ptr < ids.count else {
+                        throw GraphClientError(.protocolError, "partition \(p) returned edges for \(d), which it was not asked about (or out of order)")
+                      }
+                      starts[Int(locals[ptr])] = j
+                      previous = d
+                    }
+                    counts[Int(locals[ptr]) &+ 1] &+= 1
+                  }
+                }
+              }
+            }
           }
-          mapped[j] = locals[ptr]
-          counts[Int(locals[ptr]) + 1] += 1
-        }
-        dstLocal[p] = mapped
-      }
-      for i in 0..<(counts.count - 1) { counts[i + 1] += counts[i] }
-      let total = Int(counts.last!)
-      var src = [Int64](repeating: 0, count: total), eids = [Int64](repeating: 0, count: total)
-      var fill = counts
-      for p in 0..<P {
-        guard let s = results[k][p] else { continue }
-        for (j, d) in dstLocal[p].enumerated() {
-          let at = Int(fill[Int(d)])
-          src[at] = s.src[j]
-          eids[at] = s.eid[j]
-          fill[Int(d)] += 1
         }
       }
-      return LayerEdges(offsets: counts, src: src, eids: eids)
+      for i in 0..<F { offsets[i + 1] += offsets[i] }
+      let total = Int(offsets[F])
+      var src = [Int64](unsafeUninitializedCapacity: total) { _, n in n = total }
+      var eids = [Int64](unsafeUninitializedCapacity: total) { _, n in n = total }
+      offsets.withUnsafeBufferPointer { off in
+        runStart.withUnsafeBufferPointer { starts in
+          src.withUnsafeMutableBytes { so in
+            eids.withUnsafeMutableBytes { eo in
+              for p in 0..<P {
+                partLocal[p][dt].withUnsafeBufferPointer { locals in
+                  withBlocks(k, p) { _, s, e, _ in
+                    for l in locals {
+                      let d = Int(l), a = Int(off[d]), len = Int(off[d + 1]) &- a
+                      if len == 0 { continue }
+                      let from = 8 &* starts[d]
+                      (so.baseAddress! + 8 &* a).copyMemory(from: s + from, byteCount: 8 &* len)
+                      (eo.baseAddress! + 8 &* a).copyMemory(from: e + from, byteCount: 8 &* len)
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      return LayerEdges(offsets: offsets, src: src, eids: eids)
     }
   }
 }

@@ -56,6 +56,15 @@ public final class GraphClient {
   let edgeBook: PartitionBook
   private let secret: Secret
   private var links: [Int: Link] = [:]  // p * 1024 + s
+  /// Per node type, the id map block sampling relabels with (reused across batches).
+  private var sampleMaps: [IdMap] = []
+
+  /// The per-type id maps, emptied.
+  func idMaps(_ types: Int) -> [IdMap] {
+    if sampleMaps.count != types { sampleMaps = (0..<types).map { _ in IdMap(capacity: 1 << 14) } }
+    for m in sampleMaps { m.reset() }
+    return sampleMaps
+  }
 
   final class Link {
     let part: Int
@@ -168,6 +177,8 @@ public final class GraphClient {
     var part: Int
     var server: Int
     var message: Message
+    /// Where a reply of the expected kind and size is read to, straight from the socket.
+    var scatter: Connection.Scatter? = nil
   }
 
   /// Sends every request at once, runs `local` meanwhile, then waits (poll) for every reply
@@ -175,8 +186,14 @@ public final class GraphClient {
   /// is thrown (naming its server) after all replies are in; a transport failure or the
   /// deadline closes the links still waiting and throws at once.
   func exchange(_ requests: [Outgoing], whileWaiting local: () throws -> Void = {}) throws -> [Frame] {
+    try exchangeAll(requests, whileWaiting: local).map(\.frame)
+  }
+
+  /// `exchange` that also says which replies went into their request's `scatter` segments
+  /// (those frames have an empty payload).
+  func exchangeAll(_ requests: [Outgoing], whileWaiting local: () throws -> Void = {}) throws -> [(frame: Frame, scattered: Bool)] {
     let deadline = Deadline.after(seconds: options.timeout)
-    var replies = [Frame?](repeating: nil, count: requests.count)
+    var replies = [(frame: Frame, scattered: Bool)?](repeating: nil, count: requests.count)
     // Per link, the requests in flight in send order: (index in requests, request id).
     var inFlight: [ObjectIdentifier: (link: Link, queue: [(Int, UInt64)])] = [:]
     for (i, r) in requests.enumerated() {
@@ -204,8 +221,19 @@ public final class GraphClient {
       for key in Array(inFlight.keys) {
         guard var entry = inFlight[key], !entry.queue.isEmpty else { continue }
         do {
-          while !entry.queue.isEmpty, let frame = try entry.link.connection.receiveIfReady() {
+          while let (i0, _) = entry.queue.first,
+                let incoming = try entry.link.connection.receiveIfReady(scatter: requests[i0].scatter) {
             let (i, id) = entry.queue.removeFirst()
+            let frame: Frame
+            let scattered: Bool
+            switch incoming {
+            case .frame(let f):
+              frame = f
+              scattered = false
+            case .scattered(let h):
+              frame = Frame(kind: h.kind, flags: h.flags, requestID: h.requestID, payload: [])
+              scattered = true
+            }
             guard frame.requestID == id else {
               throw NetError(.unexpectedReply, "reply for request \(frame.requestID), expected \(id)")
             }
@@ -221,7 +249,7 @@ public final class GraphClient {
             } else if frame.kind != requests[i].message.kind.replyKind {
               throw NetError(.unexpectedReply, "sent \(requests[i].message.kind), got \(frame.kind)")
             }
-            replies[i] = frame
+            replies[i] = (frame, scattered)
             remaining -= 1
             progressed = true
           }

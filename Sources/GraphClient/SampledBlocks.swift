@@ -73,47 +73,96 @@ public struct BlockSampling: Sendable {
   }
 }
 
-/// Global id → local id for one node type of a batch: open addressing over a power-of-two table,
-/// reused across batches (clearing touches only the slots used).
-struct IdMap {
-  private var keys: [Int64] = []
-  private var values: [Int32] = []
-  private var mask = 0
-  private(set) var ids: [Int64] = []
+/// Global id → local id for one node type of a batch: open addressing (linear probing) over a
+/// power-of-two table whose slots are valid only when stamped with the current epoch, so a
+/// client reuses one map per node type across batches and `reset()` costs nothing.
+final class IdMap {
+  private var keys: UnsafeMutablePointer<Int64>
+  private var values: UnsafeMutablePointer<Int32>
+  private var stamps: UnsafeMutablePointer<UInt32>
+  private var slots: Int
+  private var shift: UInt64
+  private var epoch: UInt32 = 1
+  /// The ids in order of insertion (local id = index).
+  private var order: UnsafeMutablePointer<Int64>
+  private var orderCapacity: Int
+  private(set) var count = 0
 
-  init(capacity: Int = 1024) { reset(capacity: capacity) }
-
-  mutating func reset(capacity: Int) {
-    var n = 16
-    while n < capacity * 2 { n <<= 1 }
-    keys = [Int64](repeating: -1, count: n)
-    values = [Int32](repeating: 0, count: n)
-    mask = n - 1
-    ids.removeAll(keepingCapacity: true)
+  init(capacity: Int = 1024) {
+    slots = 16
+    while slots < capacity * 2 { slots <<= 1 }
+    shift = UInt64(64 - slots.trailingZeroBitCount)
+    keys = .allocate(capacity: slots)
+    values = .allocate(capacity: slots)
+    stamps = .allocate(capacity: slots)
+    stamps.initialize(repeating: 0, count: slots)
+    orderCapacity = max(16, capacity)
+    order = .allocate(capacity: orderCapacity)
   }
 
-  /// The local id of `id`, appending it when new.
-  @inline(__always)
-  mutating func insert(_ id: Int64) -> Int32 {
-    if ids.count * 2 >= keys.count { grow() }
-    var h = Int(truncatingIfNeeded: (UInt64(bitPattern: id) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
-    while true {
-      let k = keys[h]
-      if k == id { return values[h] }
-      if k == -1 {
-        keys[h] = id
-        let v = Int32(ids.count)
-        values[h] = v
-        ids.append(id)
-        return v
-      }
-      h = (h + 1) & mask
+  deinit {
+    keys.deallocate()
+    values.deallocate()
+    stamps.deallocate()
+    order.deallocate()
+  }
+
+  /// Forgets every id (the table is kept).
+  func reset() {
+    count = 0
+    epoch &+= 1
+    if epoch == 0 {
+      stamps.update(repeating: 0, count: slots)
+      epoch = 1
     }
   }
 
-  private mutating func grow() {
-    let old = ids
-    reset(capacity: max(16, old.count * 2))
-    for id in old { _ = insert(id) }
+  /// The ids inserted so far, in order (local id = index).
+  var ids: [Int64] { Array(UnsafeBufferPointer(start: order, count: count)) }
+
+  /// The local id of `id`, appending it when new.
+  @inline(__always)
+  func insert(_ id: Int64) -> Int32 {
+    if count &* 2 >= slots { grow() }
+    let mask = slots &- 1
+    var h = Int(truncatingIfNeeded: (UInt64(bitPattern: id) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    while true {
+      if stamps[h] != epoch {
+        stamps[h] = epoch
+        keys[h] = id
+        let v = Int32(truncatingIfNeeded: count)
+        values[h] = v
+        if count == orderCapacity { growOrder() }
+        order[count] = id
+        count &+= 1
+        return v
+      }
+      if keys[h] == id { return values[h] }
+      h = (h &+ 1) & mask
+    }
+  }
+
+  private func growOrder() {
+    let bigger = UnsafeMutablePointer<Int64>.allocate(capacity: orderCapacity * 2)
+    bigger.update(from: order, count: count)
+    order.deallocate()
+    order = bigger
+    orderCapacity *= 2
+  }
+
+  private func grow() {
+    let n = count
+    keys.deallocate()
+    values.deallocate()
+    stamps.deallocate()
+    slots *= 2
+    shift = UInt64(64 - slots.trailingZeroBitCount)
+    keys = .allocate(capacity: slots)
+    values = .allocate(capacity: slots)
+    stamps = .allocate(capacity: slots)
+    stamps.initialize(repeating: 0, count: slots)
+    epoch = 1
+    count = 0
+    for i in 0..<n { _ = insert(order[i]) }
   }
 }

@@ -25,25 +25,12 @@ final class EmbeddingTable: @unchecked Sendable {
     optimizer = SparseAdam(numRows: range.count, dim: dim, lr: 0.01)
     pthread_mutex_init(&mutex, nil)
     values.withUnsafeMutableBufferPointer { v in
-      for r in 0..<range.count {
-        EmbeddingTable.initialRow(seed: seed, ntype: ntype, globalID: range.start + Int64(r),
-                                  dim: dim, into: v.baseAddress! + r * dim)
-      }
+      EmbeddingInit.rows(jobSeed: seed, ntype: ntype, first: range.start, count: range.count, dim: dim,
+                         into: v.baseAddress!)
     }
   }
 
   deinit { pthread_mutex_destroy(&mutex) }
-
-  /// The initial value of one row: U(−1, 1) per element — DGL's and GraphStorm's `init_emb`
-  /// for sparse node embeddings (`nn.init.uniform_(emb, -1.0, 1.0)`), not `nn.Embedding`'s
-  /// N(0, 1) — from a stream derived from (job seed, node type id, global node id), so a row
-  /// does not depend on which server builds it or in what order.
-  static func initialRow(seed: UInt64, ntype: Int, globalID: Int64, dim: Int,
-                         into out: UnsafeMutablePointer<Float>) {
-    var g = Generator(seed: deriveSeed(base: seed, task: ntype, step: Int(globalID),
-                                       salt: 0x656D_6265_6464_696E))  // "embeddin"
-    Init.uniform(out, count: dim, low: -1, high: 1, generator: &g)
-  }
 
   func withLock<R>(_ body: () throws -> R) rethrows -> R {
     pthread_mutex_lock(&mutex)

@@ -1,4 +1,5 @@
 import Dispatch
+import Rand
 import Graph
 import Net
 import Proto
@@ -69,15 +70,10 @@ public final class GraphService: @unchecked Sendable {
     return shutdownFlag
   }
 
-  /// The initial embedding row of a node (U(−1, 1) from (seed, node type, global id)); tests
-  /// and the trainer's checks compute it without a server.
+  /// The initial embedding row of a node: `Rand.EmbeddingInit` (U(−1, 1) from (job seed, node
+  /// type, global id)), the rule the trainer's in-process tables use too.
   public static func initialEmbedding(seed: UInt64, ntype: Int, globalID: Int64, dim: Int) -> [Float] {
-    var row = [Float](repeating: 0, count: dim)
-    row.withUnsafeMutableBufferPointer {
-      EmbeddingTable.initialRow(seed: seed, ntype: ntype, globalID: globalID, dim: dim,
-                                into: $0.baseAddress!)
-    }
-    return row
+    EmbeddingInit.row(jobSeed: seed, ntype: ntype, globalID: globalID, dim: dim)
   }
 
   /// Answers one request (at most `options.threads` at a time).

@@ -6,6 +6,7 @@ import Glibc
 import Darwin
 #endif
 import Construct
+import Launch
 
 func writeStderr(_ text: String) {
   var text = text
@@ -18,10 +19,10 @@ let usage = """
   commands (SPEC.md §1):
     construct   tables + gconstruct JSON -> partitioned graph
     generate    synthetic heterogeneous graph as parquet tables
-    train       multi-task training                                (not yet available)
-    infer       evaluation, predictions and embeddings             (not yet available)
+    train       multi-task training: servers + trainers on this host, supervised
+    infer       evaluation, predictions and embeddings (train's launch with --inference)
     remap       raw-id remapping of integer-id outputs             (not yet available)
-    demo        generate -> construct -> train -> infer            (not yet available)
+    demo        generate -> construct -> train -> infer -> per-task metrics table
 
   `gust <command> --help` shows a command's options. See README.md for what has landed.
   """
@@ -32,6 +33,19 @@ if args.first == "construct" {
 }
 if args.first == "generate" {
   exit(runGenerate(Array(args.dropFirst())))
+}
+if args.first == "train" {
+  exit(LaunchJob.main(Array(args.dropFirst()), mode: .train, env: .forCurrentExecutable()))
+}
+if args.first == "infer" {
+  exit(LaunchJob.main(Array(args.dropFirst()), mode: .infer, env: .forCurrentExecutable()))
+}
+if args.first == "demo" {
+  exit(runDemo(Array(args.dropFirst())))
+}
+// Internal: how the launcher starts its children (sets PR_SET_PDEATHSIG, then execs them).
+if args.first == ChildShim.command {
+  exit(ChildShim.run(Array(args.dropFirst())))
 }
 if let first = args.first, first == "--help" || first == "-h" || first == "help" {
   print(usage)

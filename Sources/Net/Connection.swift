@@ -59,7 +59,7 @@ public final class Connection {
 
   /// True when bytes of an incomplete frame are buffered (a close now would be mid-frame).
   public var isMidFrame: Bool {
-    inbound.readableBytes > 0 || decoder.pendingFrameSize != nil || direct != nil
+    inbound.readableBytes > 0 || decoder.pendingFrameSize != nil || direct != nil || scatter != nil
   }
 
   private func error(_ code: NetError.Code, _ message: String, requestID: UInt64? = nil,
@@ -210,29 +210,86 @@ public final class Connection {
   /// Without waiting: a frame if one is (or becomes, after one read of what the socket holds)
   /// complete, else nil. For callers that poll(2) several connections themselves (`fd`).
   public func receiveIfReady() throws -> Frame? {
-    guard fd >= 0 else { throw error(.io, "receive on a closed connection") }
-    if let frame = try decodeBuffered() { return frame }
-    if try readOnce() == 0 { return nil }
-    return try decodeBuffered()
+    switch try receiveIfReady(scatter: nil) {
+    case .frame(let f)?: return f
+    default: return nil
+    }
   }
 
-  /// Decodes from what has been received; switches a large payload to direct reading.
+  /// Where the payload of an expected reply goes: when the next frame is of `kind` with a
+  /// payload of exactly `segments.totalBytes` bytes, its payload is read (readv) straight into
+  /// the segments instead of an array — unless it was already whole in the first read (a small
+  /// reply), which arrives as a frame like any other (an error reply, a reply of another size).
+  public struct Scatter {
+    public var kind: MessageKind
+    public var segments: IOSegments
+    public init(kind: MessageKind, segments: IOSegments) {
+      self.kind = kind
+      self.segments = segments
+    }
+  }
+
+  /// A frame received whole, or one whose payload went into a `Scatter`'s segments.
+  public enum Incoming {
+    case frame(Frame)
+    case scattered(FrameDecoder.PendingHeader)
+  }
+
+  /// The frame whose payload is being read into segments, and its running crc32 (nil when the
+  /// frame carries none).
+  private var scatter: (segments: IOSegments, filled: Int, crc: UInt32?)? = nil
+
+  /// `receiveIfReady()` that reads a matching frame's payload into `scatter`'s segments (which
+  /// it consumes; pass the same plan until the frame is in).
+  public func receiveIfReady(scatter plan: Scatter?) throws -> Incoming? {
+    guard fd >= 0 else { throw error(.io, "receive on a closed connection") }
+    if let r = try decodeBuffered(plan) { return r }
+    if try readOnce() == 0 { return nil }
+    return try decodeBuffered(plan)
+  }
+
   private func decodeBuffered() throws -> Frame? {
+    if case .frame(let f)? = try decodeBuffered(nil) { return f }
+    return nil
+  }
+
+  /// Decodes from what has been received; switches a large payload to direct reading (into its
+  /// own array, or into the segments of a matching `plan`).
+  private func decodeBuffered(_ plan: Scatter?) throws -> Incoming? {
     do {
-      if direct == nil {
-        if let frame = try decoder.decode(buffer: &inbound) { return frame }
-        guard let size = decoder.pendingFrameSize,
-              size - Proto.headerSize >= Connection.directPayloadThreshold else { return nil }
-        let length = size - Proto.headerSize
-        var payload = [UInt8](unsafeUninitializedCapacity: length) { _, n in n = length }
-        directFilled = payload.withUnsafeMutableBytes { inbound.read(into: $0) }
-        direct = payload
+      if scatter == nil && direct == nil {
+        if let frame = try decoder.decode(buffer: &inbound) { return .frame(frame) }
+        guard let header = decoder.pendingHeader else { return nil }
+        if let plan, header.kind == plan.kind, header.length == plan.segments.totalBytes {
+          let segments = plan.segments
+          var crc: UInt32? = header.flags & Proto.Flags.uncheckedPayload != 0 ? nil : 0
+          var filled = 0
+          while inbound.readableBytes > 0 && filled < header.length {
+            let (iov, _) = segments.window
+            let n = inbound.read(into: UnsafeMutableRawBufferPointer(start: iov.pointee.iov_base, count: iov.pointee.iov_len))
+            segments.consume(n, crc: &crc)
+            filled += n
+          }
+          scatter = (segments, filled, crc)
+        } else {
+          guard header.length >= Connection.directPayloadThreshold else { return nil }
+          let length = header.length
+          var payload = [UInt8](unsafeUninitializedCapacity: length) { _, n in n = length }
+          directFilled = payload.withUnsafeMutableBytes { inbound.read(into: $0) }
+          direct = payload
+        }
+      }
+      if let s = scatter {
+        guard s.filled == s.segments.totalBytes else { return nil }
+        scatter = nil
+        let header = try decoder.completePendingElsewhere { s.crc ?? 0 }
+        return .scattered(header)
       }
       guard directFilled == direct!.count else { return nil }
       let payload = direct!
       direct = nil
       directFilled = 0
-      return try decoder.completePending(payload: payload)
+      return .frame(try decoder.completePending(payload: payload))
     } catch let e as ProtoError {
       throw error(.protocolError, e.description, requestID: e.requestID, proto: e)
     }
@@ -242,7 +299,15 @@ public final class Connection {
   /// nothing was waiting), throws when the peer has closed or the socket failed.
   private func readOnce() throws -> Int {
     var n = 0
-    if direct != nil {
+    if let s = scatter {
+      let (iov, count) = s.segments.window
+      n = readv(fd, iov, count)
+      if n > 0 {
+        var crc = s.crc
+        s.segments.consume(n, crc: &crc)
+        scatter = (s.segments, s.filled + n, crc)
+      }
+    } else if direct != nil {
       let filled = directFilled
       n = direct!.withUnsafeMutableBytes { raw in
         recv(fd, raw.baseAddress! + filled, raw.count - filled, 0)
@@ -256,7 +321,7 @@ public final class Connection {
     }
     if n > 0 { return n }
     if n == 0 {
-      throw error(.peerClosed, isMidFrame || direct != nil
+      throw error(.peerClosed, isMidFrame
         ? "peer closed the connection in the middle of a frame" : "peer closed the connection")
     }
     let e = errno

@@ -87,9 +87,36 @@ public struct FrameDecoder: Sendable {
     return try finish(payload)
   }
 
-  private mutating func finish(_ payload: [UInt8]) throws -> Frame {
-    let header = pending!
+  /// The envelope of the frame whose payload is still arriving (its header has been consumed).
+  public struct PendingHeader: Equatable, Sendable {
+    public var kind: MessageKind
+    public var flags: UInt32
+    public var requestID: UInt64
+    public var length: Int
+  }
+
+  /// The pending frame's envelope, once its header is in (receivers that place a payload
+  /// themselves decide from it where the bytes go).
+  public var pendingHeader: PendingHeader? {
+    pending.map { PendingHeader(kind: $0.kind, flags: $0.flags, requestID: $0.requestID, length: $0.length) }
+  }
+
+  /// For receivers that read a pending payload somewhere else entirely (scattered into the
+  /// caller's memory): ends the pending frame after its `length` bytes have been read, checking
+  /// the crc32 — `crc` computes the payload's crc32 over wherever it landed, called only when
+  /// the frame carries one — or, for an unchecked frame, that this receiver accepts those.
+  /// Returns the envelope; the frame's payload is not kept.
+  public mutating func completePendingElsewhere(crc: () -> UInt32) throws -> PendingHeader {
+    guard let header = pending else {
+      preconditionFailure("completePendingElsewhere without a pending frame header")
+    }
     pending = nil
+    try check(header, crc: crc)
+    return PendingHeader(kind: header.kind, flags: header.flags, requestID: header.requestID,
+                         length: header.length)
+  }
+
+  private func check(_ header: Header, crc: () -> UInt32) throws {
     if header.flags & Proto.Flags.uncheckedPayload != 0 {
       guard acceptsUncheckedPayload else {
         throw ProtoError(.checksumMismatch, "the peer sent a payload without a crc32 "
@@ -97,13 +124,19 @@ public struct FrameDecoder: Sendable {
           requestID: header.requestID, kind: header.kind)
       }
     } else {
-      let actual = CRC32.checksum(payload)
+      let actual = crc()
       guard actual == header.crc else {
         throw ProtoError(.checksumMismatch, "payload crc32 0x\(String(actual, radix: 16)) differs "
           + "from the header's 0x\(String(header.crc, radix: 16)) (\(header.length) bytes)",
           requestID: header.requestID, kind: header.kind)
       }
     }
+  }
+
+  private mutating func finish(_ payload: [UInt8]) throws -> Frame {
+    let header = pending!
+    pending = nil
+    try check(header) { CRC32.checksum(payload) }
     return Frame(kind: header.kind, flags: header.flags, requestID: header.requestID,
                  payload: payload)
   }

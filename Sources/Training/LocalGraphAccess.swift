@@ -30,18 +30,20 @@ public final class LocalGraphAccess: GraphAccess {
     edgeBook = PartitionBook.edges(c)
   }
 
-  /// Creates the learnable embedding table of each node type in `ntypes`, `width` wide,
-  /// initialised U(−1, 1) (GraphStorm's `DistEmbedding` init) from a generator per (seed,
-  /// type, partition). Idempotent per type.
+  /// Creates the learnable embedding table of each node type in `ntypes`, `width` wide, rows
+  /// initialised by `EmbeddingInit` from the job seed `seed` (U(−1, 1) per (seed, type, global
+  /// id): the rule graph servers started with `--seed` use, so both start from the same rows).
+  /// Idempotent per type.
   public func addEmbeddings(ntypes: [Int], width: Int, seed: UInt64, lr: Float) {
     for t in ntypes where embeddings[t] == nil {
       var shards: [Shard] = []
       for p in 0..<partitionConfig.numParts {
-        let n = partitionConfig.nodeMap[t][p].count
-        var g = Generator(seed: deriveSeed(base: seed, rank: p, salt: stableHash("embed." + partitionConfig.ntypes[t])))
-        var table = [Float](repeating: 0, count: n * width)
-        for i in 0..<table.count { table[i] = g.nextFloat() * 2 - 1 }
-        shards.append(Shard(table: table, adam: SparseAdam(numRows: n, dim: width, lr: lr)))
+        let r = partitionConfig.nodeMap[t][p]
+        var table = [Float](repeating: 0, count: r.count * width)
+        table.withUnsafeMutableBufferPointer {
+          EmbeddingInit.rows(jobSeed: seed, ntype: t, first: r.start, count: r.count, dim: width, into: $0.baseAddress!)
+        }
+        shards.append(Shard(table: table, adam: SparseAdam(numRows: r.count, dim: width, lr: lr)))
       }
       embeddings[t] = shards
       widths[t] = width

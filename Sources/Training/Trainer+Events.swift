@@ -75,6 +75,11 @@ extension Trainer {
     guard log.isLeader else { return }
     let removed = selection.keep(KeptCheckpoint(name: name, score: selection.lastScore, globalStep: globalStep),
                                  k: tc.topkModelToSave, higherIsBetter: plan.config.modelSelectionTask.majorMetric.higherIsBetter)
+    if removed.contains(name) {
+      // Below the `topk_model_to_save` best already kept (GraphStorm's rule): not written.
+      log.info("not saving \(root)/\(name): its score is below the \(tc.topkModelToSave ?? 0) kept")
+      return
+    }
     let g = graph.partitionConfig
     let state = CheckpointState(epoch: nextEpoch, nextStep: nextStep, globalStep: globalStep, seed: options.seed,
                                 worldSize: options.worldSize, taskIDs: plan.tasks.map(\.id),
@@ -82,7 +87,7 @@ extension Trainer {
                                 overrides: options.overrides)
     try Checkpoint.save(root: root, name: name, arena: model.arena, adam: adam, graph: graph, embeddingTypes: plan.embeddingTypes,
                         state: state, configText: options.configText)
-    for r in removed where r != name { try? FileManager.default.removeItem(atPath: "\(root)/\(r)") }
+    for r in removed { try? FileManager.default.removeItem(atPath: "\(root)/\(r)") }
     log.info("saved \(root)/\(name)")
   }
 

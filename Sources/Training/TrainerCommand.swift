@@ -7,9 +7,15 @@ import Tensor
 /// `gust-trainer`: one rank of a training job. The executable only calls `TrainerCommand.main`.
 ///
 ///     gust-trainer --part-config P --cf Y [--workspace W] [--rank R --world-size N] [--seed S]
-///                  (--local | --servers-file F --secret-file F) [--resume] [--inference]
-///                  [--metrics-file F] [--log-interval N] [--threads N] [--<yaml-key> value …]
-///                  [--task <task id>.<key>=<value> …]
+///                  (--local | --servers-file F --secret-file F [--server-timeout S] | --dry-run)
+///                  [--resume] [--inference] [--metrics-file F] [--log-interval N] [--threads N]
+///                  [--<yaml-key> value …] [--task <task id>.<key>=<value> …]
+///
+/// `--servers-file` runs read the graph through `gust-server` processes with a `GraphAccess` the
+/// executable injects (`RemoteGraphFactory`; Training itself has no networking); they leave the
+/// servers running at the end (the launcher stops them). `--dry-run` validates the config
+/// against the graph, prints the plan (`DryRunReport`) and exits 0, reading the partitions
+/// directly and starting nothing.
 ///
 /// Every other flag is a YAML override (`--num-epochs 3`, `--save-model-path M`,
 /// `--restore-model-path M`). Exit codes (SPEC §1): 0 success, 2 bad input (the message names
@@ -24,6 +30,9 @@ public struct TrainerCommand: Equatable, Sendable {
   public var local = false
   public var serversFile: String?
   public var secretFile: String?
+  /// Seconds allowed to connect to a graph server and for each of its replies.
+  public var serverTimeout: Double = 60
+  public var dryRun = false
   public var resume = false
   public var inference = false
   public var metricsFile: String?
@@ -34,12 +43,15 @@ public struct TrainerCommand: Equatable, Sendable {
 
   public static let usage = """
     usage: gust-trainer --part-config P --cf Y [--workspace W] [--rank R --world-size N] [--seed S]
-                        (--local | --servers-file F --secret-file F) [--resume] [--inference]
-                        [--metrics-file F] [--log-interval N] [--threads N]
+                        (--local | --servers-file F --secret-file F [--server-timeout S] | --dry-run)
+                        [--resume] [--inference] [--metrics-file F] [--log-interval N] [--threads N]
                         [--<yaml-key> value …] [--task <task id>.<key>=<value> …]
 
     One rank of a training job; `gust train` starts it. --local reads every partition in this
-    process. Other flags override YAML keys (--num-epochs 3, --save-model-path M).
+    process; --servers-file (JSON {"partitions": [["host:port", …], …]}) and --secret-file read
+    the graph through gust-server processes (each reply within --server-timeout seconds,
+    default 60); --dry-run validates the config against the graph, prints the plan and exits.
+    Other flags override YAML keys (--num-epochs 3, --save-model-path M).
     """
 
   /// Parses the command line (without the program name).
@@ -84,6 +96,11 @@ public struct TrainerCommand: Equatable, Sendable {
       case "--local": c.local = true
       case "--servers-file": c.serversFile = try v()
       case "--secret-file": c.secretFile = try v()
+      case "--server-timeout":
+        let t = try v()
+        guard let x = Double(t), x > 0, x.isFinite else { throw bad("--server-timeout takes seconds > 0, got '\(t)'") }
+        c.serverTimeout = x
+      case "--dry-run": c.dryRun = true
       case "--resume": c.resume = true
       case "--inference": c.inference = true
       case "--metrics-file": c.metricsFile = try v()
@@ -101,7 +118,8 @@ public struct TrainerCommand: Equatable, Sendable {
     guard c.worldSize >= 1 else { throw bad("--world-size must be ≥ 1, got \(c.worldSize)") }
     guard c.rank >= 0 && c.rank < c.worldSize else { throw bad("--rank \(c.rank) is outside 0..<\(c.worldSize) (--world-size)") }
     guard c.logInterval >= 1 else { throw bad("--log-interval must be ≥ 1") }
-    if !c.local {
+    if c.local && c.serversFile != nil { throw bad("give --local or --servers-file, not both") }
+    if !c.local && !c.dryRun {
       guard c.serversFile != nil else { throw bad("give --local (read the partitions in this process) or --servers-file and --secret-file") }
       guard c.secretFile != nil else { throw bad("--servers-file needs --secret-file") }
     }
@@ -109,11 +127,16 @@ public struct TrainerCommand: Equatable, Sendable {
   }
 
   /// Runs the command; the process exit code.
-  public static func main(_ args: [String], print: @escaping (String) -> Void = { Swift.print($0); fflush(nil) },
+  /// `remote` builds the networked graph access of `--servers-file` runs (the executable passes
+  /// RemoteAccess's; without one such runs are refused). Errors the remote access throws that
+  /// are not Training's own (a dead or silent server) exit 1 with their message, which names
+  /// the server.
+  public static func main(_ args: [String], remote: RemoteGraphFactory? = nil,
+                          print: @escaping (String) -> Void = { Swift.print($0); fflush(nil) },
                           printError: @escaping (String) -> Void = { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }) -> Int32 {
     do {
       let c = try parse(args)
-      try c.run(print: print)
+      try c.run(print: print, remote: remote)
       return 0
     } catch let e as ConfigError {
       printError("error: \(e)")
@@ -131,12 +154,12 @@ public struct TrainerCommand: Equatable, Sendable {
   }
 
   /// Loads the config and the graph, builds the trainer and runs it.
-  public func run(print: @escaping (String) -> Void) throws {
+  public func run(print: @escaping (String) -> Void, remote: RemoteGraphFactory? = nil) throws {
     Threads.configure(threads)
     let cwd = FileManager.default.currentDirectoryPath
     func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : cwd + "/" + p }
     let part = absolute(partConfig), cf = absolute(configFile), ws = absolute(workspace)
-    guard local else {
+    if !local && !dryRun && remote == nil {
       throw TrainingError(.badInput, "gust-trainer: --servers-file: the networked graph client is not available in this build; use --local")
     }
     let overrides = try ConfigOverrides.parse(overrideArgs)
@@ -145,14 +168,33 @@ public struct TrainerCommand: Equatable, Sendable {
     guard FileManager.default.fileExists(atPath: part) else {
       throw TrainingError(.badInput, "--part-config: \(part) does not exist")
     }
+    let graphConfig = try PartitionConfig.load(path: part)
+    let plan = try TrainingPlan.make(config: config, graph: graphConfig, mode: mode)
+    if dryRun {
+      let report = try DryRunReport.make(plan: plan, graph: try LocalGraphAccess(configPath: part, verify: false), worldSize: worldSize,
+                                         inference: inference)
+      for line in report.lines { print(line) }
+      return
+    }
     try FileManager.default.createDirectory(atPath: ws, withIntermediateDirectories: true)
     guard FileManager.default.changeCurrentDirectoryPath(ws) else {
       throw TrainingError(.badInput, "--workspace: cannot enter \(ws)")
     }
-    let access = try LocalGraphAccess(configPath: part)
-    let plan = try TrainingPlan.make(config: config, graph: access.partitionConfig, mode: mode)
-    access.addEmbeddings(ntypes: plan.embeddingTypes, width: plan.encoder.embeddingSize,
-                         seed: TrainerCommand.embeddingSeed(seed), lr: Float(config.training.sparseOptimizerLR))
+    guard worldSize == 1 else {
+      throw TrainingError(.badInput, "--world-size \(worldSize): several trainers need the gradient all-reduce, which is not in this build; use --world-size 1")
+    }
+    let access: GraphAccess
+    if local {
+      let l = try LocalGraphAccess(configPath: part)
+      l.addEmbeddings(ntypes: plan.embeddingTypes, width: plan.encoder.embeddingSize, seed: seed,
+                      lr: Float(config.training.sparseOptimizerLR))
+      access = l
+    } else {
+      access = try remote!(RemoteGraphSpec(
+        partConfigPath: part, partitionConfig: graphConfig, serversFile: absolute(serversFile!),
+        secretFile: absolute(secretFile!), rank: rank, worldSize: worldSize, embeddingTypes: plan.embeddingTypes,
+        embeddingWidth: plan.encoder.embeddingSize, seed: seed, timeout: serverTimeout))
+    }
     var o = RunOptions()
     o.rank = rank
     o.worldSize = worldSize
@@ -165,13 +207,7 @@ public struct TrainerCommand: Equatable, Sendable {
     o.configText = try? String(contentsOfFile: cf, encoding: .utf8)
     o.overrides = overrideArgs
     o.print = print
-    guard worldSize == 1 else {
-      throw TrainingError(.badInput, "--world-size \(worldSize): several trainers need the gradient all-reduce, which is not in this build; use --world-size 1")
-    }
     let trainer = try Trainer(plan: plan, graph: access, options: o, inference: inference)
     if inference { _ = try trainer.runInference() } else { _ = try trainer.run() }
   }
-
-  /// The seed of the learnable embedding tables' initialisation (servers use the same).
-  public static func embeddingSeed(_ seed: UInt64) -> UInt64 { deriveSeed(base: seed, salt: stableHash("embeddings")) }
 }

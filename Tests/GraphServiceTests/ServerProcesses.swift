@@ -18,14 +18,18 @@ final class ServerProcesses {
   let secretPath: String
   private(set) var handles: [Handle] = []
 
-  /// The built binary: next to the running test bundle (any `--scratch-path`), else found from
-  /// this file's path: `<package>/.build-server/debug/gust-server` or `<package>/.build/debug/gust-server`.
+  /// The built binary: beside the running test bundle (whatever `--scratch-path` built it), else
+  /// from this file's path, `<package>/.build-server/debug/gust-server` or
+  /// `<package>/.build/debug/gust-server`.
   static var binary: String {
-    let own = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
-    if FileManager.default.isExecutableFile(atPath: own + "/gust-server") { return own + "/gust-server" }
+    let bundleDir = Bundle.main.bundleURL.deletingLastPathComponent().path
+    for dir in [bundleDir, Bundle.main.bundleURL.path] {
+      let p = "\(dir)/gust-server"
+      if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
     let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().path
-    for dir in [".build-server", ".build"] {
+    for dir in [".build-server", ".build-remote", ".build"] {
       let p = "\(package)/\(dir)/debug/gust-server"
       if FileManager.default.isExecutableFile(atPath: p) { return p }
     }

@@ -78,6 +78,36 @@ final class SamplingTests: XCTestCase {
     XCTAssertEqual(all.eid.count, Int(p.inCSR(0).indptr.last!))
   }
 
+  /// The unfiltered fast path (three passes) answers exactly like the general loop, which an
+  /// exclusion list that matches no edge forces; and Floyd's positions are the textbook ones.
+  func testFastPathEqualsTheGeneralLoop() throws {
+    for p in parts {
+      let r = p.nodeRange(0)
+      let seeds = Array(r.start..<r.end).reversed() + [r.start]
+      for fanout in [-1, 0, 1, 3, 10] {
+        for seed in [UInt64(1), 77] {
+          let fast = try p.sampleInNeighbors(seeds: Array(seeds), etype: 0, fanout: fanout, seed: seed)
+          let general = try p.sampleInNeighbors(seeds: Array(seeds), etype: 0, fanout: fanout,
+                                                excluded: [Int64.max], seed: seed)
+          XCTAssertEqual(fast, general, "partition \(p.partId) fanout \(fanout) seed \(seed)")
+        }
+      }
+    }
+    var picked: [Int] = []
+    for n in [2, 5, 17, 400] {
+      for fanout in [0, 1, 2, min(10, n - 1)] where n > fanout {
+        NeighborChoice.positions(eligible: n, fanout: fanout, seed: 3, etype: 1, node: Int64(n), into: &picked)
+        var reference: [Int] = []
+        var stream = SampleStream(seed: 3, etype: 1, node: Int64(n))
+        for j in (n - fanout)..<n {
+          let t = stream.next(below: j + 1)
+          reference.append(reference.contains(t) ? j : t)
+        }
+        XCTAssertEqual(picked, reference.sorted(), "n \(n) fanout \(fanout)")
+      }
+    }
+  }
+
   func testMaskAndExclusionsAreHonoured() throws {
     let p = parts[0]
     let hub = p.nodeRange(0).start  // graph id 0: the high-degree node

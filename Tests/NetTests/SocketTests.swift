@@ -229,6 +229,66 @@ final class SocketTests: XCTestCase {
     XCTAssertTrue(c.isOpen)
     late.stop()
   }
+  /// A reply of the expected kind and size is read straight into the plan's pieces (rows in
+  /// any order, small fields to scratch), checked or unchecked; an error reply or a reply of
+  /// another size arrives as an ordinary frame; the connection stays in step throughout.
+  func testScatteredReceivePlacesRowsAndLetsOtherFramesThrough() throws {
+    let c = try client()
+    func receive(_ plan: Connection.Scatter?) throws -> Connection.Incoming {
+      while true {
+        if let r = try c.receiveIfReady(scatter: plan) { return r }
+        var p = pollfd(fd: c.fd, events: Int16(POLLIN), revents: 0)
+        _ = poll(&p, 1, 2000)
+      }
+    }
+    for (ids, unchecked) in [([Int64](0..<5), false), (Array(0..<20_000), true)] {
+      let n = ids.count
+      // Rows land in reverse order: row i of the reply at row n - 1 - i.
+      var out = [Float](repeating: -1, count: 2 * n)
+      try out.withUnsafeMutableBytes { raw in
+        let segments = IOSegments()
+        let head = segments.appendScratch(byteCount: 8)
+        for i in 0..<n { segments.append(raw.baseAddress! + (n - 1 - i) * 8, byteCount: 8) }
+        c.acceptsUncheckedPayload = unchecked
+        let flags = unchecked ? Proto.Flags.uncheckedReplyWelcome : 0
+        let id = c.makeRequestID()
+        try c.send(.pullEmbeddings(PullEmbeddings(nodeType: 1, ids: ids)), requestID: id, flags: flags, deadline: .after(seconds: 2))
+        let incoming = try receive(Connection.Scatter(kind: .embeddings, segments: segments))
+        if case .frame(let f) = incoming, n < 100 {
+          // A small reply may be whole in the first read: it then comes as a frame.
+          XCTAssertEqual(try f.message(), .embeddings(FloatRows(width: 2, values: ids.flatMap { [Float($0), Float($0) + 0.5] })))
+          for i in 0..<n {
+            raw.storeBytes(of: Float(ids[i]), toByteOffset: (n - 1 - i) * 8, as: Float.self)
+            raw.storeBytes(of: Float(ids[i]) + 0.5, toByteOffset: (n - 1 - i) * 8 + 4, as: Float.self)
+          }
+          return
+        }
+        guard case .scattered(let h) = incoming else { return XCTFail("expected a scattered reply") }
+        XCTAssertEqual(h.requestID, id)
+        XCTAssertEqual(h.flags & Proto.Flags.uncheckedPayload != 0, unchecked)
+        XCTAssertEqual(head.loadUnaligned(as: UInt32.self), 2)
+        XCTAssertEqual(head.loadUnaligned(fromByteOffset: 4, as: UInt32.self), UInt32(2 * n))
+      }
+      for i in 0..<n {
+        XCTAssertEqual(out[2 * (n - 1 - i)], Float(ids[i]))
+        XCTAssertEqual(out[2 * (n - 1 - i) + 1], Float(ids[i]) + 0.5)
+      }
+    }
+    // An error reply, and a reply of another size, come as frames.
+    let segments = IOSegments()
+    _ = segments.appendScratch(byteCount: 8 + 2 * 4 * 3)
+    try c.send(.pullEmbeddings(PullEmbeddings(nodeType: 99, ids: [1, 2, 3])), requestID: c.makeRequestID(), deadline: .after(seconds: 2))
+    guard case .frame(let e) = try receive(Connection.Scatter(kind: .embeddings, segments: segments)) else {
+      return XCTFail("an error reply must arrive as a frame")
+    }
+    XCTAssertEqual(e.kind, .error)
+    try c.send(.pullEmbeddings(PullEmbeddings(nodeType: 1, ids: [1, 2])), requestID: c.makeRequestID(), deadline: .after(seconds: 2))
+    guard case .frame(let f) = try receive(Connection.Scatter(kind: .embeddings, segments: segments)) else {
+      return XCTFail("a reply of another size must arrive as a frame")
+    }
+    XCTAssertEqual(try f.message(), .embeddings(FloatRows(width: 2, values: [1, 1.5, 2, 2.5])))
+    XCTAssertEqual(try c.request(.heartbeat(Heartbeat(token: 5)), deadline: .after(seconds: 2)), .heartbeatReply(Heartbeat(token: 5)))
+  }
 }
 
 /// Opens a listener on `endpoint` after 150 ms and accepts one connection.
@@ -243,4 +303,5 @@ final class LateListener: @unchecked Sendable {
     }
   }
   func stop() { pthread_join(thread, nil) }
+
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Config
 @testable import Training
 
 final class CommandTests: XCTestCase {
@@ -42,6 +43,41 @@ final class CommandTests: XCTestCase {
       XCTAssertEqual(r.code, 2, "\(args)")
       XCTAssertTrue(r.err.joined().contains(needle), "\(args): \(r.err)")
     }
+  }
+
+  /// `--dry-run`: the plan from the config and the graph, nothing written or started.
+  func testDryRun() throws {
+    let s = Self.graph!
+    let yaml = s.root + "/dry.yaml"
+    try Synthetic.yaml(epochs: 3, batch: 16, tasks: [Synthetic.nc, Synthetic.lp].joined(separator: "\n")).write(toFile: yaml, atomically: true, encoding: .utf8)
+    let ws = s.root + "/dry-ws"
+    let r = run(["--part-config", s.configPath, "--cf", yaml, "--workspace", ws, "--dry-run", "--world-size", "2"])
+    XCTAssertEqual(r.code, 0, r.err.joined(separator: "\n"))
+    let text = r.out.joined(separator: "\n")
+    XCTAssertTrue(text.contains("config valid for graph 'toy' (2 partitions), 2 trainer ranks; nothing started"), text)
+    XCTAssertTrue(text.contains("node_classification-paper-label_class  kind node_classification  target paper  train 48  val 16  test 16  batch 16"), text)
+    XCTAssertTrue(text.contains("kind link_prediction  target paper:cites:paper"), text)
+    XCTAssertTrue(text.contains("embeddings: author (width 16; gust-server --embed-dim 16)"), text)
+    XCTAssertTrue(text.contains("× 3 epochs"), text)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: ws))
+    // The plan's numbers are the trainer's.
+    let cfg = try GustConfig.load(path: yaml, overrides: ConfigOverrides(), mode: .train)
+    let access = try LocalGraphAccess(configPath: s.configPath)
+    let plan = try TrainingPlan.make(config: cfg, graph: access.partitionConfig)
+    let report = try DryRunReport.make(plan: plan, graph: access, worldSize: 1)
+    var o = RunOptions()
+    o.print = { _ in }
+    let trainer = try Trainer(plan: plan, graph: access, options: o)
+    XCTAssertEqual(report.tasks.map(\.batchesPerEpoch), trainer.schedule.batchesPerPass)
+    XCTAssertEqual(report.epochSteps, trainer.schedule.stepsPerEpoch)
+    XCTAssertEqual(report.tasks.map(\.train), trainer.trainItems.map(\.count))
+    // Inference: test sizes only.
+    let inf = run(["--part-config", s.configPath, "--cf", yaml, "--dry-run", "--inference"])
+    XCTAssertEqual(inf.code, 0, inf.err.joined(separator: "\n"))
+    XCTAssertTrue(inf.out.joined(separator: "\n").contains("target paper  train 0  val -  test 16"), inf.out.joined(separator: "\n"))
+    // Config errors still exit 2 in a dry run.
+    let bad = run(["--part-config", s.configPath, "--cf", yaml, "--dry-run", "--task", "nope.task_weight=2"])
+    XCTAssertEqual(bad.code, 2)
   }
 
   /// A whole run through the command: train with checkpoints, then `--inference` from one.

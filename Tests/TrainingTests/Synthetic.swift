@@ -185,7 +185,7 @@ struct Synthetic {
     let cfg = try GustConfig.parse(yaml: yaml, overrides: try ConfigOverrides.parse(overrides), mode: inference ? .infer : .train)
     let access = try LocalGraphAccess(configPath: configPath)
     let plan = try TrainingPlan.make(config: cfg, graph: access.partitionConfig, mode: inference ? .infer : .train)
-    access.addEmbeddings(ntypes: plan.embeddingTypes, width: plan.encoder.embeddingSize, seed: TrainerCommand.embeddingSeed(seed),
+    access.addEmbeddings(ntypes: plan.embeddingTypes, width: plan.encoder.embeddingSize, seed: seed,
                          lr: Float(cfg.training.sparseOptimizerLR))
     var o = RunOptions()
     o.seed = seed

@@ -48,6 +48,29 @@ public struct RLEHybridDecoder {
     return (RLEHybridDecoder(data: body, bitWidth: bitWidth), cursor.position)
   }
 
+  /// Whether the data starts with an RLE run of `value` at least `count` long (so that the next
+  /// `count` values are all `value`). Reads only the first run header; never throws.
+  public func startsWithRun(of value: Int32, covering count: Int) -> Bool {
+    guard bitWidth >= 0 && bitWidth <= 32, count > 0 else { return false }
+    var p = 0
+    var header: UInt64 = 0
+    var shift: UInt64 = 0
+    while true {
+      guard p < data.count, shift < 35 else { return false }
+      let b = data[p]
+      p += 1
+      header |= UInt64(b & 0x7f) << shift
+      if b & 0x80 == 0 { break }
+      shift += 7
+    }
+    guard header & 1 == 0, header >> 1 >= UInt64(count) else { return false }
+    let valueBytes = (bitWidth + 7) >> 3
+    guard data.count - p >= valueBytes else { return false }
+    var v: UInt32 = 0
+    for k in 0..<valueBytes { v |= UInt32(data[p + k]) << UInt32(8 * k) }
+    return v == UInt32(bitPattern: value)
+  }
+
   /// Bytes consumed so far (through the end of the current run).
   public var consumed: Int { pos }
 
@@ -79,6 +102,30 @@ public struct RLEHybridDecoder {
       done += n
       produced += n
     }
+  }
+
+  /// Decodes the next values a run at a time, at most `limit` (> 0): an RLE run comes back as
+  /// its length and value without writing anything; bit-packed values are written to `scratch`
+  /// (room for `limit`) and come back with `value == nil`. For consumers that can treat a run
+  /// as a whole (repetition levels: a run of 1s starts no row).
+  public mutating func nextBatch(limit: Int, scratch: UnsafeMutablePointer<Int32>) throws
+    -> (count: Int, value: Int32?)
+  {
+    guard bitWidth >= 0 && bitWidth <= 32 else {
+      throw ParquetError(.corrupt, "RLE/bit-packed bit width \(bitWidth) outside 0...32")
+    }
+    while runLeft == 0 { try nextRun(wanted: limit) }
+    let n = min(runLeft, limit)
+    runLeft -= n
+    produced += n
+    if runIsRLE { return (n, runValue) }
+    let width = bitWidth
+    scratch.withMemoryRebound(to: UInt32.self, capacity: n) {
+      BitPacking.unpack32(data.baseAddress! + packedStart, srcBytes: data.count - packedStart,
+                          width: width, first: packedIndex, count: n, into: $0)
+    }
+    packedIndex += n
+    return (n, nil)
   }
 
   /// Skips the next `count` values.

@@ -6,42 +6,74 @@ import CZlib
 /// compressed values); index pages and unknown page types are skipped by size.
 struct ChunkDecoder {
   let leaf: LeafColumn
-  let meta: ColumnMetaData
-  let rows: Int
-  let codec: CompressionCodec
   var store: ValueStore
-  var dictionary: ValueStore?
   var levels: LevelAssembler
+  // Per column chunk.
+  private var meta: ColumnMetaData
+  private var codec: CompressionCodec = .uncompressed
+  private var dictionary: ValueStore?
   private var levelEntries = 0
   private var page = 0
+  // Scratch reused across pages (and chunks): decompressed page, repetition and definition levels.
+  private var pageBuffer: [UInt8] = []
+  private var repBuffer: [Int32] = []
+  private var defBuffer: [Int32] = []
+  /// The column chunk's compressed bytes, reused across chunks (filled by `ParquetFile`).
+  var chunkBuffer: [UInt8] = []
 
-  init(leaf: LeafColumn, meta: ColumnMetaData, rows: Int) throws {
+  init(leaf: LeafColumn) throws {
     self.leaf = leaf
-    self.meta = meta
-    self.rows = rows
-    guard let c = CompressionCodec(rawValue: meta.codec) else {
-      throw ParquetError(.unsupported, "unknown compression codec \(meta.codec)")
-    }
-    codec = c
     let width = Int(leaf.element.typeLength ?? 0)
     if leaf.physicalType == .fixedLenByteArray && width <= 0 {
       throw ParquetError(.corrupt, "FIXED_LEN_BYTE_ARRAY without a positive type_length")
     }
     store = ValueStore(type: leaf.physicalType, width: width)
     levels = LevelAssembler(leaf: leaf)
+    meta = ColumnMetaData()
   }
 
-  mutating func decodePages(_ bytes: [UInt8]) throws {
+  /// Capacity hints for the whole read (never trusted beyond a bound the caller derives from
+  /// bytes actually in the file): value slots, rows and byte-array bytes, and how much of the
+  /// value array may be mapped in up front.
+  mutating func reserve(values: Int, rows: Int, bytes: Int, prefaultBytes: Int = 0) {
+    store.reserve(values: values, bytes: bytes, prefaultBytes: prefaultBytes)
+    levels.reserve(slots: values, rows: rows)
+  }
+
+  /// Decodes one column chunk (its compressed bytes, already read: the first `count` of `bytes`)
+  /// holding `rows` rows, appending to what earlier chunks of the same column decoded.
+  mutating func decodeChunk(_ bytes: [UInt8], count: Int, meta: ColumnMetaData, rows: Int) throws {
+    precondition(count <= bytes.count)
+    guard let c = CompressionCodec(rawValue: meta.codec) else {
+      throw ParquetError(.unsupported, "unknown compression codec \(meta.codec)")
+    }
+    self.meta = meta
+    codec = c
+    dictionary = nil
+    levelEntries = 0
+    page = 0
+    let rowsBefore = levels.rows
+    levels.beginChunk()
+    try decodePages(bytes, end: count)
+    // A list chunk's last row stays open until the next chunk's first level (or `finish`): count
+    // it as this chunk's.
+    guard levels.rows - rowsBefore == rows else {
+      throw ParquetError(.corrupt, "column chunk holds \(levels.rows - rowsBefore) rows, row group "
+                         + "has \(rows)")
+    }
+  }
+
+  private mutating func decodePages(_ bytes: [UInt8], end: Int) throws {
     var pos = 0
     let total = Int(meta.numValues)
-    while pos < bytes.count && levelEntries < total {
+    while pos < end && levelEntries < total {
       do {
-        let (h, headerLen) = try PageHeader.decode(bytes, at: pos)
+        let (h, headerLen) = try PageHeader.decode(bytes, at: pos, end: end)
         pos += headerLen
         let size = Int(h.compressedPageSize)
-        guard size <= bytes.count - pos else {
+        guard size >= 0, size <= end - pos else {
           throw ParquetError(.corrupt, "page of \(size) bytes runs past the column chunk "
-                             + "(\(bytes.count - pos) bytes left)")
+                             + "(\(end - pos) bytes left)")
         }
         try bytes.withUnsafeBytes { all in
           let body = UnsafeRawBufferPointer(rebasing: all[pos..<pos + size])
@@ -68,7 +100,7 @@ struct ChunkDecoder {
     }
   }
 
-  private mutating func decompress(_ body: UnsafeRawBufferPointer, size: Int) throws -> [UInt8] {
+  private func decompress(_ body: UnsafeRawBufferPointer, size: Int) throws -> [UInt8] {
     guard size >= 0 else { throw ParquetError(.corrupt, "negative uncompressed page size") }
     if codec == .uncompressed {
       guard body.count == size else {
@@ -77,6 +109,32 @@ struct ChunkDecoder {
       return Array(body)
     }
     return try Codecs.decompress(codec, body, uncompressedSize: size)
+  }
+
+  /// Calls `use` with the page body decompressed to `size` bytes: in the reused page buffer, or
+  /// the body itself when the chunk is not compressed.
+  private mutating func withDecompressed(_ body: UnsafeRawBufferPointer, size: Int,
+                                         _ use: (inout Self, UnsafeRawBufferPointer) throws -> Void) throws {
+    guard size >= 0 else { throw ParquetError(.corrupt, "negative uncompressed page size") }
+    if codec == .uncompressed {
+      guard body.count == size else {
+        throw ParquetError(.corrupt, "uncompressed page of \(body.count) bytes, header says \(size)")
+      }
+      return try use(&self, body)
+    }
+    _ = try Codecs.checkedSize(codec, compressedSize: body.count, uncompressedSize: size)
+    var buffer = pageBuffer
+    pageBuffer = []
+    defer { pageBuffer = buffer }
+    if buffer.count < size {
+      buffer = []  // release the old one first
+      buffer = [UInt8](unsafeUninitializedCapacity: size) { _, n in n = size }
+    }
+    try buffer.withUnsafeMutableBytes { all in
+      let out = UnsafeMutableRawBufferPointer(rebasing: all[0..<size])
+      try Codecs.decompress(codec, body, into: out)
+      try use(&self, UnsafeRawBufferPointer(out))
+    }
   }
 
   private mutating func decodePage(_ h: PageHeader, _ body: UnsafeRawBufferPointer) throws {
@@ -109,22 +167,19 @@ struct ChunkDecoder {
       dictionary = dict
     case .dataPage?:
       guard let d = h.dataPage else { throw ParquetError(.corrupt, "data page without its header") }
-      let data = try decompress(body, size: Int(h.uncompressedPageSize))
-      try data.withUnsafeBytes { buf in
+      let n = Int(d.numValues)
+      guard n >= 0 else { throw ParquetError(.corrupt, "negative value count") }
+      try withDecompressed(body, size: Int(h.uncompressedPageSize)) { this, buf in
         var pos = 0
-        let n = Int(d.numValues)
-        guard n >= 0 else { throw ParquetError(.corrupt, "negative value count") }
-        var rep: [Int32]? = nil, def: [Int32]? = nil
-        if leaf.maxRepetitionLevel > 0 {
-          rep = try Self.levelsV1(buf, &pos, max: leaf.maxRepetitionLevel, count: n,
-                                  encoding: d.repetitionLevelEncoding)
+        var rep: UnsafeRawBufferPointer? = nil, def: UnsafeRawBufferPointer? = nil
+        if this.leaf.maxRepetitionLevel > 0 {
+          rep = try Self.levelsV1(buf, &pos, encoding: d.repetitionLevelEncoding)
         }
-        if leaf.maxDefinitionLevel > 0 {
-          def = try Self.levelsV1(buf, &pos, max: leaf.maxDefinitionLevel, count: n,
-                                  encoding: d.definitionLevelEncoding)
+        if this.leaf.maxDefinitionLevel > 0 {
+          def = try Self.levelsV1(buf, &pos, encoding: d.definitionLevelEncoding)
         }
-        try dataValues(UnsafeRawBufferPointer(rebasing: buf[pos...]), count: n, def: def,
-                       rep: rep, encoding: d.encoding)
+        try this.dataValues(UnsafeRawBufferPointer(rebasing: buf[pos...]), count: n, def: def,
+                            rep: rep, encoding: d.encoding)
       }
     case .dataPageV2?:
       guard let d = h.dataPageV2 else { throw ParquetError(.corrupt, "data page v2 without header") }
@@ -134,21 +189,14 @@ struct ChunkDecoder {
       }
       let n = Int(d.numValues)
       guard n >= 0 else { throw ParquetError(.corrupt, "negative value count") }
-      var rep: [Int32]? = nil, def: [Int32]? = nil
-      if leaf.maxRepetitionLevel > 0 {
-        rep = try Self.levels(UnsafeRawBufferPointer(rebasing: body[0..<repLen]),
-                              max: leaf.maxRepetitionLevel, count: n)
-      }
-      if leaf.maxDefinitionLevel > 0 {
-        def = try Self.levels(UnsafeRawBufferPointer(rebasing: body[repLen..<repLen + defLen]),
-                              max: leaf.maxDefinitionLevel, count: n)
-      }
+      let rep = leaf.maxRepetitionLevel > 0 ? UnsafeRawBufferPointer(rebasing: body[0..<repLen]) : nil
+      let def = leaf.maxDefinitionLevel > 0
+        ? UnsafeRawBufferPointer(rebasing: body[repLen..<repLen + defLen]) : nil
       let rest = UnsafeRawBufferPointer(rebasing: body[(repLen + defLen)...])
       let valuesSize = Int(h.uncompressedPageSize) - repLen - defLen
       if d.isCompressed && codec != .uncompressed {
-        let values = try decompress(rest, size: valuesSize)
-        try values.withUnsafeBytes {
-          try dataValues($0, count: n, def: def, rep: rep, encoding: d.encoding)
+        try withDecompressed(rest, size: valuesSize) { this, values in
+          try this.dataValues(values, count: n, def: def, rep: rep, encoding: d.encoding)
         }
       } else {
         try dataValues(rest, count: n, def: def, rep: rep, encoding: d.encoding)
@@ -159,8 +207,10 @@ struct ChunkDecoder {
   }
 
   /// v1 levels: RLE with a 4-byte little-endian length prefix (BIT_PACKED is not supported).
-  private static func levelsV1(_ buf: UnsafeRawBufferPointer, _ pos: inout Int, max: Int16,
-                               count: Int, encoding: Int32) throws -> [Int32] {
+  /// Returns the RLE data and moves `pos` past it.
+  private static func levelsV1(_ buf: UnsafeRawBufferPointer, _ pos: inout Int, encoding: Int32) throws
+    -> UnsafeRawBufferPointer
+  {
     guard encoding == ColumnEncoding.rle.rawValue else {
       throw ParquetError(.unsupported, "level encoding \(encoding) (only RLE is supported)")
     }
@@ -170,24 +220,61 @@ struct ChunkDecoder {
     guard len <= buf.count - pos else {
       throw ParquetError(.corrupt, "levels of \(len) bytes exceed the page")
     }
-    let r = try levels(UnsafeRawBufferPointer(rebasing: buf[pos..<pos + len]), max: max,
-                       count: count)
+    let r = UnsafeRawBufferPointer(rebasing: buf[pos..<pos + len])
     pos += len
     return r
   }
 
-  static func levels(_ data: UnsafeRawBufferPointer, max: Int16, count: Int) throws -> [Int32] {
-    let width = bitWidth(Int(max))
-    return try ValueDecoding.rleInt32(data, bitWidth: width, count: count)
+  /// Decodes `count` levels into `buffer` (grown as needed; reused across pages).
+  static func levels(_ data: UnsafeRawBufferPointer, max: Int16, count: Int, into buffer: inout [Int32])
+    throws
+  {
+    if buffer.count < count {
+      buffer = []
+      buffer = [Int32](repeating: 0, count: count)
+    }
+    guard count > 0 else { return }
+    var d = RLEHybridDecoder(data: data, bitWidth: bitWidth(Int(max)))
+    try buffer.withUnsafeMutableBufferPointer { try d.decode(into: $0.baseAddress!, count: count) }
   }
 
   static func bitWidth(_ v: Int) -> Int { v == 0 ? 0 : Int.bitWidth - v.leadingZeroBitCount }
 
-  private mutating func dataValues(_ data: UnsafeRawBufferPointer, count n: Int, def: [Int32]?,
-                                   rep: [Int32]?, encoding: Int32) throws {
+  /// One data page's levels (RLE data, nil when the max level is 0) and values.
+  private mutating func dataValues(_ data: UnsafeRawBufferPointer, count n: Int,
+                                   def defData: UnsafeRawBufferPointer?,
+                                   rep repData: UnsafeRawBufferPointer?, encoding: Int32) throws {
+    var repBuf = repBuffer, defBuf = defBuffer
+    repBuffer = []; defBuffer = []
+    defer { repBuffer = repBuf; defBuffer = defBuf }
+    // A page without nulls (and, for lists, without empty or null lists) stores its definition
+    // levels as one RLE run of the max level: recognised without decoding.
+    var allDefined = false
+    if let defData {
+      let maxDef = Int32(leaf.maxDefinitionLevel)
+      allDefined = RLEHybridDecoder(data: defData, bitWidth: Self.bitWidth(Int(maxDef)))
+        .startsWithRun(of: maxDef, covering: n)
+    }
     let slotsBefore = levels.slots
-    let nonNull = try def.withOptionalPointer { d in
-      try rep.withOptionalPointer { r in try levels.consume(def: d, rep: r, count: n) }
+    var fast: Int? = nil
+    if allDefined, let repData {
+      fast = try levels.consumeAllDefinedList(repetition: repData, count: n)
+    }
+    let nonNull: Int
+    if let fast {
+      nonNull = fast
+    } else {
+      if let repData { try Self.levels(repData, max: leaf.maxRepetitionLevel, count: n, into: &repBuf) }
+      if let defData, !allDefined {
+        try Self.levels(defData, max: leaf.maxDefinitionLevel, count: n, into: &defBuf)
+      }
+      nonNull = try repBuf.withUnsafeBufferPointer { r in
+        try defBuf.withUnsafeBufferPointer { d in
+          try levels.consume(def: defData == nil || allDefined ? nil : d.baseAddress,
+                             rep: repData == nil ? nil : r.baseAddress, count: n,
+                             allDefined: allDefined)
+        }
+      }
     }
     levelEntries += n
     let base = store.count
@@ -203,11 +290,8 @@ struct ChunkDecoder {
         throw ParquetError(.corrupt, "dictionary page data missing its bit width")
       }
       if nonNull > 0 {
-        let width = Int(data[0])
-        guard width <= 32 else { throw ParquetError(.corrupt, "dictionary index width \(width)") }
-        let idx = try ValueDecoding.rleInt32(UnsafeRawBufferPointer(rebasing: data[1...]),
-                                             bitWidth: width, count: nonNull)
-        try idx.withUnsafeBufferPointer { try store.gather(from: dictionary, indices: $0) }
+        var indices = try RLEHybridDecoder.dictionaryIndices(data)
+        try store.appendDictionary(&indices, count: nonNull, dictionary: dictionary)
       }
     default:
       try ValueDecoding.decode(enc, data, count: nonNull, into: &store)
@@ -222,20 +306,8 @@ struct ChunkDecoder {
 
   mutating func finish() throws -> ColumnData {
     levels.finish()
-    guard levels.rows == rows else {
-      throw ParquetError(.corrupt, "column chunk holds \(levels.rows) rows, row group has \(rows)")
-    }
     let values = try LogicalConversion.convert(store, leaf.element)
     return ColumnData(name: leaf.name, values: values, validity: levels.validity,
                       listOffsets: levels.listOffsets, listValidity: levels.listValidity)
-  }
-}
-
-extension Optional where Wrapped == [Int32] {
-  func withOptionalPointer<R>(_ body: (UnsafePointer<Int32>?) throws -> R) rethrows -> R {
-    switch self {
-    case .none: return try body(nil)
-    case .some(let a): return try a.withUnsafeBufferPointer { try body($0.baseAddress) }
-    }
   }
 }

@@ -104,11 +104,13 @@ public struct ColumnData: Sendable, Equatable {
   public var name: String
   /// Flat columns: one value per row. List columns: the element values of all rows.
   public var values: ColumnValues
-  /// Per value: false where null. `nil` when the column cannot hold nulls.
+  /// Per value: false where null. `nil` when no value is null (as Arrow leaves out the validity
+  /// bitmap of an array without nulls): a column that cannot hold nulls, or an optional column
+  /// whose values are all present.
   public var validity: [Bool]?
   /// List columns: row i's elements are `values[listOffsets[i]..<listOffsets[i+1]]`.
   public var listOffsets: [Int32]?
-  /// List columns: false where the list itself is null. `nil` when lists cannot be null.
+  /// List columns: false where the list itself is null. `nil` when no list is null.
   public var listValidity: [Bool]?
 
   public init(name: String, values: ColumnValues, validity: [Bool]? = nil,

@@ -75,20 +75,25 @@ public struct ParquetDataset {
     }
   }
 
-  /// Every row of the projection, concatenated over files and row groups.
+  /// Every row of the projection, concatenated over files and row groups: each column decoded
+  /// straight into one output (no per-row-group pieces copied together).
   public func readAll(columns: [String]) throws -> [ColumnData] {
-    var acc: [ColumnData]?
-    try forEachRowGroup(columns: columns) { _, _, cols in
-      if acc == nil {
-        acc = cols
-      } else {
-        for i in cols.indices { try acc![i].append(cols[i]) }
+    let first = try ParquetFile.open(paths[0])
+    let leaves = try first.resolve(columns)
+    var decoders = try leaves.map { try ChunkDecoder(leaf: $0) }
+    for (k, path) in paths.enumerated() {
+      let f = k == 0 ? first : try ParquetFile.open(path)
+      try checkSchema(f)
+      let fileLeaves = try f.resolve(columns)
+      for g in 0..<f.rowGroups.count {
+        for i in fileLeaves.indices { try f.decode(fileLeaves[i], rowGroup: g, into: &decoders[i]) }
       }
     }
-    if let acc { return acc }
-    // No row groups anywhere: empty columns of the right types.
-    let f = try ParquetFile.open(paths[0])
-    return try f.resolve(columns).map { ColumnData.empty(for: $0) }
+    return try decoders.indices.map { i in
+      do { return try decoders[i].finish() } catch let e as ParquetError {
+        throw e.with(file: paths[0], column: leaves[i].dottedPath)
+      }
+    }
   }
 
   /// Total rows over all files (opens each footer).

@@ -82,19 +82,41 @@ public final class ParquetFile {
     return try leaves.map { try readColumn($0, rowGroup: rowGroup) }
   }
 
-  /// Reads the named columns of every row group, concatenated.
+  /// Reads the named columns of every row group, concatenated: each column is decoded straight
+  /// into one output (sized from the column chunks' metadata), never row group by row group and
+  /// then copied together. Holds one row group's compressed chunk at a time beside the output.
   public func readAll(columns names: [String]) throws -> [ColumnData] {
     let leaves = try resolve(names)
-    var out: [ColumnData] = []
-    for leaf in leaves {
-      var acc: ColumnData?
-      for g in 0..<rowGroups.count {
-        let c = try readColumn(leaf, rowGroup: g)
-        if acc == nil { acc = c } else { try acc!.append(c) }
+    return try leaves.map { leaf in
+      var decoder = try ChunkDecoder(leaf: leaf)
+      reserve(&decoder, leaf)
+      for g in 0..<rowGroups.count { try decode(leaf, rowGroup: g, into: &decoder) }
+      do { return try decoder.finish() } catch let e as ParquetError {
+        throw e.with(file: path, column: leaf.dottedPath)
       }
-      out.append(acc ?? ColumnData.empty(for: leaf))
     }
-    return out
+  }
+
+  /// Capacity hints from the footer for reading every row group of `leaf`, each bounded by what
+  /// the chunks' bytes in the file could hold (a lying footer cannot make a huge allocation).
+  func reserve(_ decoder: inout ChunkDecoder, _ leaf: LeafColumn) {
+    var values = 0, rows = 0, bytes = 0, stored = 0
+    for rg in rowGroups {
+      guard let md = rg.columns[leaf.index].metaData else { continue }
+      let chunk = Int(clamping: max(0, min(md.totalCompressedSize, Int64(file.size))))
+      stored = min(stored + chunk, file.size)
+      let bound = chunk.multipliedReportingOverflow(by: 1024)
+      let limit = bound.overflow ? Int.max : bound.partialValue
+      values += min(Int(clamping: max(0, md.numValues)), limit)
+      rows += min(Int(clamping: max(0, rg.numRows)), limit)
+      bytes += min(Int(clamping: max(0, md.totalUncompressedSize)), limit)
+    }
+    // Pages mapped in up front: at most 16x the column's bytes in the file (a dictionary-encoded
+    // double column expands ~8x; beyond that, pages fault in as values arrive).
+    // And in all at most 1024x the file (chunks of a corrupt footer may overlap).
+    let cap = file.size.multipliedReportingOverflow(by: 1024).partialValue
+    decoder.reserve(values: min(values, cap), rows: min(rows, cap), bytes: min(bytes, cap),
+                    prefaultBytes: 16 * stored)
   }
 
   /// Resolves names to leaves and checks that each can be read (unsupported shapes throw here,
@@ -114,6 +136,15 @@ public final class ParquetFile {
 
   /// Reads one leaf column of one row group: holds that chunk's compressed bytes only.
   public func readColumn(_ leaf: LeafColumn, rowGroup g: Int) throws -> ColumnData {
+    var decoder = try ChunkDecoder(leaf: leaf)
+    try decode(leaf, rowGroup: g, into: &decoder)
+    do { return try decoder.finish() } catch let e as ParquetError {
+      throw e.with(file: path, column: leaf.dottedPath, rowGroup: g)
+    }
+  }
+
+  /// Decodes one row group's chunk of `leaf`, appending to `decoder`.
+  func decode(_ leaf: LeafColumn, rowGroup g: Int, into decoder: inout ChunkDecoder) throws {
     guard g >= 0, g < rowGroups.count else {
       throw ParquetError(.invalidArgument, "row group \(g) of \(rowGroups.count)", file: path)
     }
@@ -130,10 +161,12 @@ public final class ParquetFile {
         throw ParquetError(.corrupt, "chunk type \(md.type) differs from schema type")
       }
       let (start, length) = try chunkRange(md)
-      let bytes = try file.read(offset: start, count: length)
-      var decoder = try ChunkDecoder(leaf: leaf, meta: md, rows: Int(rg.numRows))
-      try decoder.decodePages(bytes)
-      return try decoder.finish()
+      // The chunk's bytes go to the decoder's reused buffer (one row group's chunk at a time).
+      var bytes = decoder.chunkBuffer
+      decoder.chunkBuffer = []
+      defer { decoder.chunkBuffer = bytes }
+      try file.read(offset: start, count: length, into: &bytes)
+      try decoder.decodeChunk(bytes, count: length, meta: md, rows: Int(rg.numRows))
     } catch let e as ParquetError {
       throw e.with(file: path, column: leaf.dottedPath, rowGroup: g)
     }

@@ -34,12 +34,26 @@ final class RandomAccessFile {
 
   /// Reads exactly `count` bytes at `offset`; the range is checked against the file size first.
   func read(offset: Int, count: Int) throws -> [UInt8] {
+    var out: [UInt8] = []
+    try read(offset: offset, count: count, into: &out)
+    if out.count > count { out.removeLast(out.count - count) }
+    return out
+  }
+
+  /// Reads exactly `count` bytes at `offset` into the first `count` bytes of `buffer`, which is
+  /// replaced by a larger one only when it is too small (so one buffer serves many reads without
+  /// fresh pages each time); the range is checked against the file size first.
+  func read(offset: Int, count: Int, into buffer: inout [UInt8]) throws {
     guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
       throw ParquetError(
         .corrupt, "range \(offset)+\(count) lies outside the file of \(size) bytes", file: path)
     }
-    if count == 0 { return [] }
-    return try [UInt8](unsafeUninitializedCapacity: count) { buf, initialized in
+    if buffer.count < count {
+      buffer = []  // release the old buffer before allocating the new one
+      buffer = [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count }
+    }
+    if count == 0 { return }
+    try buffer.withUnsafeMutableBytes { buf in
       var done = 0
       while done < count {
         let n = pread(fd, buf.baseAddress! + done, count - done, off_t(offset + done))
@@ -50,7 +64,6 @@ final class RandomAccessFile {
         if n == 0 { throw ParquetError(.io, "file shrank while reading", file: path) }
         done += n
       }
-      initialized = count
     }
   }
 }

@@ -77,20 +77,16 @@ enum ValueDecoding {
       try appendBools(&s, count) { _ = try Plain.decodeBoolean(data, count: count, into: $0) }
       return (count + 7) / 8
     case .int32:
-      try append(&s.i32, count) { _ = try Plain.decodeInt32(data, count: count, into: $0) }
-      return count * 4
+      return try appendPlain(&s.i32, data, count, "INT32")
     case .int64:
-      try append(&s.i64, count) { _ = try Plain.decodeInt64(data, count: count, into: $0) }
-      return count * 8
+      return try appendPlain(&s.i64, data, count, "INT64")
     case .int96:
       try append(&s.i64, count) { _ = try Plain.decodeInt96(data, count: count, into: $0) }
       return count * 12
     case .float:
-      try append(&s.f32, count) { _ = try Plain.decodeFloat(data, count: count, into: $0) }
-      return count * 4
+      return try appendPlain(&s.f32, data, count, "FLOAT")
     case .double:
-      try append(&s.f64, count) { _ = try Plain.decodeDouble(data, count: count, into: $0) }
-      return count * 8
+      return try appendPlain(&s.f64, data, count, "DOUBLE")
     case .byteArray:
       let n = try Plain.decodeByteArray(data, count: count, offsets: &s.offsets, bytes: &s.data)
       guard s.data.count <= Int(Int32.max) else {
@@ -105,6 +101,44 @@ enum ValueDecoding {
       s.data.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[0..<n]))
       return n
     }
+  }
+
+  /// PLAIN fixed-width values (little-endian, as stored in memory) appended straight from the
+  /// page: no zero-filled growth first. The page's bytes are neither aligned for nor bound to
+  /// `T` (they follow the levels in a byte buffer), so they pass through a 4 KiB stack buffer of
+  /// `T` on the way (in L1). Returns the bytes consumed.
+  static func appendPlain<T: FixedWidthInteger>(_ a: inout [T], _ data: UnsafeRawBufferPointer, _ count: Int,
+                                                _ what: String) throws -> Int {
+    try appendPlainBits(&a, data, count, what)
+  }
+
+  static func appendPlain(_ a: inout [Float], _ data: UnsafeRawBufferPointer, _ count: Int,
+                          _ what: String) throws -> Int {
+    try appendPlainBits(&a, data, count, what)
+  }
+
+  static func appendPlain(_ a: inout [Double], _ data: UnsafeRawBufferPointer, _ count: Int,
+                          _ what: String) throws -> Int {
+    try appendPlainBits(&a, data, count, what)
+  }
+
+  @inline(__always)
+  private static func appendPlainBits<T>(_ a: inout [T], _ data: UnsafeRawBufferPointer, _ count: Int,
+                                         _ what: String) throws -> Int {
+    let width = MemoryLayout<T>.stride
+    let bytes = try Plain.need(data, count: count, width: width, what)
+    guard count > 0, let src = data.baseAddress else { return bytes }
+    let chunk = 4096 / width
+    withUnsafeTemporaryAllocation(of: T.self, capacity: chunk) { tmp in
+      var done = 0
+      while done < count {
+        let n = min(chunk, count - done)
+        UnsafeMutableRawPointer(tmp.baseAddress!).copyMemory(from: src + done * width, byteCount: n * width)
+        a.append(contentsOf: UnsafeBufferPointer(rebasing: tmp[0..<n]))
+        done += n
+      }
+    }
+    return bytes
   }
 
   /// Grows `a` by `count` and lets `fill` write the new elements.

@@ -1,0 +1,110 @@
+import Foundation
+import Graph
+import GraphClient
+import Net
+import RemoteAccess
+import XCTest
+
+/// The real `gust-trainer` through real `gust-server` processes: the same metrics as `--local`,
+/// servers left running, checkpoints through the servers, and a dead or silent server ending
+/// the run with exit 1 naming it within the timeout.
+final class RemoteTrainingTests: XCTestCase {
+  static let seed: UInt64 = 3
+  nonisolated(unsafe) static var graph: Synthetic!
+  var procs: Processes?
+
+  override class func setUp() { graph = try! Synthetic(papers: 120, authors: 40, parts: 2) }
+  override class func tearDown() { graph.remove() }
+
+  override func tearDown() {
+    if let run = testRun, run.failureCount > 0, let procs { print(procs.logs()) }
+    procs?.stopAll()
+  }
+
+  func servers(_ tag: String) throws -> Processes {
+    let p = try Processes(root: Self.graph.root + "/" + tag, configPath: Self.graph.configPath)
+    procs = p
+    try p.startAll(parts: 2, dim: 16, seed: Self.seed)  // hidden_size 16 in Synthetic.yaml
+    return p
+  }
+
+  func yaml(epochs: Int, _ name: String) throws -> String {
+    let path = Self.graph.root + "/\(name).yaml"
+    try Synthetic.yaml(epochs: epochs, batch: 32, tasks: [Synthetic.nc, Synthetic.lp, Synthetic.ec, Synthetic.nfr].joined(separator: "\n"))
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  /// metrics.jsonl as objects, the wall-clock fields dropped.
+  func metrics(_ path: String) throws -> [[String: AnyHashable]] {
+    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
+      var o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+      o["seconds"] = nil
+      return o.mapValues { $0 as! AnyHashable }
+    }
+  }
+
+  func testMetricsEqualLocalRun() throws {
+    let p = try servers("same")
+    let cf = try yaml(epochs: 2, "same")
+    let common = ["--part-config", Self.graph.configPath, "--cf", cf, "--seed", "\(Self.seed)", "--log-interval", "2",
+                  "--save-model-path", "model"]
+    let remoteWS = p.root + "/ws-remote", localWS = p.root + "/ws-local"
+    let remote = try p.runTrainer(common + ["--workspace", remoteWS, "--servers-file", try p.writeServersFile(),
+                                            "--secret-file", p.secretPath, "--server-timeout", "20"], tag: "remote")
+    XCTAssertEqual(remote.code, 0, remote.log)
+    let local = try p.runTrainer(common + ["--workspace", localWS, "--local"], tag: "local")
+    XCTAssertEqual(local.code, 0, local.log)
+    let a = try metrics(remoteWS + "/metrics.jsonl"), b = try metrics(localWS + "/metrics.jsonl")
+    XCTAssertGreaterThan(a.count, 10)
+    XCTAssertTrue(a.contains { $0["kind"] == AnyHashable("eval") })
+    // Same sampled blocks, features, embedding rows and sparse Adam steps in the same order:
+    // the losses and metrics are bit for bit the local run's (no tolerance needed).
+    XCTAssertEqual(a, b)
+    XCTAssertFalse(remote.log.contains("warning: the servers' embedding rows"), remote.log)
+    // The trainer leaves the servers running (the launcher stops them) and checkpoints through them.
+    XCTAssertTrue(p.handles.allSatisfy { $0.process.isRunning })
+    let client = try GraphClient(servers: p.endpoints, secret: try Secret.load(path: p.secretPath))
+    try client.heartbeatAll()
+    XCTAssertTrue(FileManager.default.fileExists(atPath: remoteWS + "/model/epoch-1/embeddings/author-part1.emb"))
+    XCTAssertTrue(FileManager.default.fileExists(atPath: remoteWS + "/model/epoch-1/state.json"))
+  }
+
+  /// Starts a long remote run, waits for its first progress lines, does `act` to partition 1's
+  /// server, and returns the run's exit code, log and the seconds from `act` to the exit.
+  func interruptedRun(_ tag: String, timeout: Double, act: (Processes.Handle) -> Void) throws -> (code: Int32, log: String, after: Double, server: String) {
+    let p = try servers(tag)
+    let cf = try yaml(epochs: 500, tag)
+    let victim = p.handles.first { $0.part == 1 }!
+    var acted = Date()
+    let r = try p.runTrainer(["--part-config", Self.graph.configPath, "--cf", cf, "--seed", "\(Self.seed)", "--log-interval", "1",
+                              "--workspace", p.root + "/ws", "--servers-file", try p.writeServersFile(),
+                              "--secret-file", p.secretPath, "--server-timeout", "\(timeout)"], tag: tag) { process, log in
+      let deadline = Date().addingTimeInterval(60)
+      while Date() < deadline && process.isRunning {
+        if let text = try? String(contentsOfFile: log, encoding: .utf8), text.components(separatedBy: " step ").count > 3 { break }
+        usleep(20_000)
+      }
+      acted = Date()
+      act(victim)
+    }
+    if ProcessInfo.processInfo.environment["GUST_SHOW_OUTPUT"] != nil { print(r.log) }
+    return (r.code, r.log, Date().timeIntervalSince(acted), "partition 1 server 0 at \(victim.endpoint)")
+  }
+
+  func testKilledServerEndsRunNamingIt() throws {
+    let r = try interruptedRun("killed", timeout: 5) { kill($0.process.processIdentifier, SIGKILL) }
+    XCTAssertEqual(r.code, 1, r.log)
+    XCTAssertTrue(r.log.contains(r.server), r.log)
+    XCTAssertLessThan(r.after, 5 + 3)
+  }
+
+  func testSilentServerEndsRunWithinTimeout() throws {
+    let r = try interruptedRun("stopped", timeout: 2) { kill($0.process.processIdentifier, SIGSTOP) }
+    for h in procs!.handles { kill(h.process.processIdentifier, SIGCONT) }
+    XCTAssertEqual(r.code, 1, r.log)
+    XCTAssertTrue(r.log.contains(r.server), r.log)
+    XCTAssertTrue(r.log.contains("timedOut"), r.log)
+    XCTAssertLessThan(r.after, 2 + 3)
+  }
+}
