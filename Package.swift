@@ -65,7 +65,7 @@ let package = Package(
     // Services: the training loop (no networking: a remote GraphAccess is injected).
     .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor"]),
     // The adapter: Training's GraphAccess over a GraphClient talking to gust-server processes.
-    .target(name: "RemoteAccess", dependencies: ["Training", "GraphClient", "Graph", "Net", "Rand"]),
+    .target(name: "RemoteAccess", dependencies: ["Training", "GraphClient", "Graph", "Net", "Rand", "Tensor"]),
 
     // Services: the launcher's job planning and process supervision (no numeric code).
     .target(name: "Launch", dependencies: ["Config", "Graph", "Net", "CProcess"]),

@@ -67,14 +67,18 @@ enum TrainBench {
     var test: [String: (metric: String, value: Double)]
   }
 
-  /// One epoch of the anchor YAML on `scale` through `gust-trainer --local`.
-  static func train(_ scale: String, trainer: String, label: String) -> Run? {
-    let ws = "\(data)/train-\(scale)-ws"
+  /// One epoch of the anchor YAML on `scale`: through the launcher (`gust train`, 1 trainer and
+  /// 1 server, like GraphStorm's run) or, with `local`, one `gust-trainer --local` reading the
+  /// partition in-process.
+  static func train(_ scale: String, gust: String, trainer: String, local: Bool, label: String) -> Run? {
+    let ws = "\(data)/train-\(scale)\(local ? "-local" : "")-ws"
     _ = runMeasured(["/bin/rm", "-rf", ws], logPath: "/dev/null")
-    let log = "\(data)/train-\(scale).log"
-    let m = runSampled([trainer, "--part-config", graphConfig(scale), "--cf", anchorDir + "/acm_mt.yaml",
-                        "--workspace", ws, "--local", "--num-epochs", "1"], logPath: log)
-    guard m.status == 0 else { print("  train (\(label)): gust-trainer failed (exit \(m.status)): see \(log)"); return nil }
+    let log = "\(data)/train-\(scale)\(local ? "-local" : "").log"
+    let common = ["--part-config", graphConfig(scale), "--cf", anchorDir + "/acm_mt.yaml", "--workspace", ws, "--num-epochs", "1"]
+    let argv = local ? [trainer] + common + ["--local"]
+                     : [gust, "train", "--num-trainers", "1", "--num-servers", "1"] + common
+    let m = runSampled(argv, logPath: log)
+    guard m.status == 0 else { print("  train (\(label)): \(local ? "gust-trainer" : "gust train") failed (exit \(m.status)): see \(log)"); return nil }
     guard let text = try? String(contentsOfFile: ws + "/metrics.jsonl", encoding: .utf8) else {
       print("  train (\(label)): no metrics.jsonl in \(ws)"); return nil
     }
@@ -118,11 +122,11 @@ func runTrainBenchmarks(_ report: BenchReport, quick: Bool, explicit: Bool) {
     if explicit { exit(2) }
     return
   }
-  print("train benchmarks (anchor data of \(TrainBench.anchorDir); gust-trainer --local, 1 epoch)")
+  print("train benchmarks (anchor data of \(TrainBench.anchorDir); gust train, 1 trainer + 1 server, 1 epoch)")
   // Small: a quick figure (GraphStorm: 1.68 s per epoch on this kind of machine).
   if TrainBench.prepare("small", gust: gust) {
     var runs: [TrainBench.Run] = []
-    for _ in 0..<(quick ? 1 : 3) { if let r = TrainBench.train("small", trainer: trainer, label: "small") { runs.append(r) } }
+    for _ in 0..<(quick ? 1 : 3) { if let r = TrainBench.train("small", gust: gust, trainer: trainer, local: false, label: "small") { runs.append(r) } }
     if !runs.isEmpty {
       let t = runs.map(\.epochSeconds).sorted()[runs.count / 2]
       report.add("train_small_epoch_seconds", value: t, unit: "s", baseline: 1.68, goal: "-",
@@ -131,17 +135,21 @@ func runTrainBenchmarks(_ report: BenchReport, quick: Bool, explicit: Bool) {
   }
   guard TrainBench.prepare("medium", gust: gust) else { return }
   var runs: [TrainBench.Run] = []
-  for _ in 0..<(quick ? 1 : 3) { if let r = TrainBench.train("medium", trainer: trainer, label: "medium") { runs.append(r) } }
+  for _ in 0..<(quick ? 1 : 3) { if let r = TrainBench.train("medium", gust: gust, trainer: trainer, local: false, label: "medium") { runs.append(r) } }
   guard !runs.isEmpty else { return }
   let median = runs.sorted { $0.epochSeconds < $1.epochSeconds }[runs.count / 2]
   let n = runs.count
   report.add("train_medium_epoch_seconds", value: median.epochSeconds, unit: "s", baseline: 715, goal: "<= 71.5",
-             note: "median of \(n); baseline: GraphStorm (DGL loop 207 s)")
+             note: "gust train, 1 trainer + 1 server; median of \(n); baseline: GraphStorm (DGL loop 207 s)")
   let pss = runs.map(\.peakPSSMB).sorted()[n / 2]
   report.add("train_medium_peak_pss_mb", value: pss, unit: "MB", baseline: 2840, goal: "<= 710",
              note: "all processes; median of \(n); baseline: GraphStorm (DGL loop 1500 RSS)")
   report.add("train_medium_job_seconds", value: runs.map(\.wallSeconds).sorted()[n / 2], unit: "s", baseline: 784, goal: "-",
              note: "whole job: start-up, epoch, evaluation; baseline: GraphStorm")
+  if let l = TrainBench.train("medium", gust: gust, trainer: trainer, local: true, label: "medium, local") {
+    report.add("train_medium_local_epoch_seconds", value: l.epochSeconds, unit: "s", baseline: 715, goal: "<= 71.5",
+               note: "gust-trainer --local (partition mapped in-process, no server); 1 run")
+  }
   for task in median.test.keys.sorted() {
     let (metric, value) = median.test[task]!
     let row = metricRows[metric]

@@ -182,7 +182,7 @@ extension GraphClient {
         if seeds.isEmpty { continue }
         do {
           results[k][lp] = try part.sampleInNeighbors(seeds: seeds, etype: e, fanout: fanout, maskField: mask,
-                                                      excluded: excludedByPart[lp], seed: seed)
+                                                      excluded: excludedByPart[lp], seed: seed, parallel: localParallel)
         } catch let g as GraphError {
           throw GraphClientError(.invalidArgument, g.message)
         }

@@ -50,6 +50,9 @@ public final class GraphClient {
   public let config: PartitionConfig?
   /// A partition mapped on this host, read without a socket.
   public let local: Partition?
+  /// Runs the local partition's sampling in chunks on the caller's workers (`body(i)` for
+  /// `i < n`, any threads); nil: on the calling thread. The answer is the same either way.
+  public var localParallel: ((_ n: Int, _ body: (Int) -> Void) -> Void)? = nil
   public let options: ClientOptions
   public let servers: [[Endpoint]]
   let nodeBook: PartitionBook

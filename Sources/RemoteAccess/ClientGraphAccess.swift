@@ -3,6 +3,7 @@ import Graph
 import GraphClient
 import Net
 import Rand
+import Tensor
 import Training
 
 /// Training's `GraphAccess` over a `GraphClient`: the graph and the learnable embeddings served
@@ -66,6 +67,7 @@ public final class ClientGraphAccess: GraphAccess {
     do {
       client = try GraphClient(servers: servers, secret: secret, config: c, local: local,
                                options: ClientOptions(timeout: spec.timeout, role: .trainer, rank: UInt32(spec.rank)))
+      client.localParallel = { n, body in parallelTasks(n, body) }
     } catch let e as GraphClientError where e.code == .invalidArgument {
       throw TrainingError(.badInput, "--servers-file \(spec.serversFile): \(e.message)")
     }
@@ -135,6 +137,18 @@ public final class ClientGraphAccess: GraphAccess {
   }
 
   // MARK: Fields
+
+  /// The mapped partition on this host holds every node of `ntype`: its feature rows in place.
+  public func nodeFeatureTable(ntype: Int, fields: [String]) -> FeatureTable? {
+    guard fields.count == 1, let part = client.local else { return nil }
+    let ranges = partitionConfig.nodeMap[ntype]
+    let live = ranges.indices.filter { ranges[$0].count > 0 }
+    guard live == [part.partId], let f = part.nodeField(ntype, fields[0]), f.info.dtype == .f32,
+          let base = f.data.baseAddress else { return nil }
+    let r = ranges[part.partId]
+    guard f.data.count >= r.count * f.info.width * 4 else { return nil }
+    return FeatureTable(base: base.assumingMemoryBound(to: Float.self), start: r.start, count: r.count, width: f.info.width)
+  }
 
   public func nodeFeatures(ntype: Int, fields: [String], ids: [Int64]) throws -> [Float] {
     concatenated(try call { try client.pullNodeFeatures(ntype: ntype, fields: fields, ids: ids) }, rows: ids.count)

@@ -88,6 +88,13 @@ public struct FeatureTable {
   public let start: Int64
   public let count: Int
   public let width: Int
+
+  public init(base: UnsafePointer<Float>, start: Int64, count: Int, width: Int) {
+    self.base = base
+    self.start = start
+    self.count = count
+    self.width = width
+  }
 }
 
 extension GraphAccess {
