@@ -2,9 +2,13 @@ import Foundation
 import XCTest
 
 /// The built `gust` binary run as a real process, output kept in files (no pipe to fill up).
-/// Binaries are found from this file's path: `<package>/.build-launch/debug` or `.build/debug`.
+/// Binaries are found beside the running test bundle (any `--scratch-path`), else from this
+/// file's path: `<package>/.build-launch/debug` or `.build/debug`.
 enum Gust {
   static var binDir: String {
+    for dir in [Bundle.main.bundleURL.path, Bundle.main.bundleURL.deletingLastPathComponent().path] {
+      if FileManager.default.isExecutableFile(atPath: dir + "/gust") { return dir }
+    }
     let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().path
     for dir in [".build-launch", ".build"] {

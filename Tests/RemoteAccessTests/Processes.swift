@@ -21,8 +21,12 @@ final class Processes {
   private(set) var handles: [Handle] = []
   private(set) var trainerLogs: [String] = []
 
-  /// A built binary of this package, found from this file's path (`.build-remote`, then `.build`).
+  /// A built binary of this package: beside the running test bundle (any `--scratch-path`),
+  /// else found from this file's path (`.build-remote`, then `.build`).
   static func binary(_ name: String) -> String {
+    for dir in [Bundle.main.bundleURL.path, Bundle.main.bundleURL.deletingLastPathComponent().path] {
+      if FileManager.default.isExecutableFile(atPath: dir + "/" + name) { return dir + "/" + name }
+    }
     let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().path
     for dir in [".build-remote", ".build"] {
