@@ -16,7 +16,7 @@ let demoUsage = """
 
   The first thing to run: writes a synthetic ACM-like graph with every task kind (`gust generate
   --scale small`, into W/data), partitions it in two (`gust construct`, W/graph), trains all seven
-  tasks for N epochs (default 3) with one gust-server per partition and one gust-trainer
+  tasks for N epochs (default 10) with one gust-server per partition and one gust-trainer
   (`gust train`, workspace W/job), evaluates the last checkpoint on the test masks (`gust infer`,
   workspace W/infer),
   and prints each task's best validation metric with its test value. W defaults to ./gust-demo;
@@ -25,7 +25,7 @@ let demoUsage = """
 
 func runDemo(_ args: [String]) -> Int32 {
   if args.contains("--help") || args.contains("-h") { print(demoUsage); return 0 }
-  var workspace = "gust-demo", epochs = 3, scale = SyntheticGraph.Scale.small
+  var workspace = "gust-demo", epochs = 10, scale = SyntheticGraph.Scale.small
   var i = 0
   func bad(_ m: String) -> Int32 { writeStderr("gust demo: error: \(m)\n\(demoUsage)\n"); return 2 }
   while i < args.count {
