@@ -77,7 +77,8 @@ let package = Package(
     .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient", "Parquet"],
                      path: "Sources/Bench"),
 
-    // Tests.
+    // Tests (and what they share).
+    .target(name: "TestSupport", dependencies: ["Graph", "Rand"]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet"], exclude: ["Fixtures"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
@@ -90,9 +91,9 @@ let package = Package(
     .testTarget(name: "SynthTests", dependencies: ["Synth", "Parquet", "Config"]),
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
     .testTarget(name: "LaunchTests", dependencies: ["Launch", "Config", "Graph"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Config", "Graph", "Tensor"]),
+    .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Model", "Config", "Graph", "Tensor"]),
     .testTarget(name: "RemoteAccessTests",
-                dependencies: ["RemoteAccess", "Training", "GraphClient", "GraphService", "Graph", "Net", "Config", "Rand", "Tensor"]),
+                dependencies: ["TestSupport", "RemoteAccess", "Training", "GraphClient", "GraphService", "Graph", "Net", "Config", "Rand", "Tensor"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,29 +1,28 @@
 import Foundation
 import Graph
-import Tensor
-import XCTest
-@testable import Training
-import Config
+import Rand
+
+// Test support shared by TrainingTests and RemoteAccessTests (not linked into any executable).
 
 /// A tiny heterogeneous graph with planted communities, written as partitions: papers (with a
 /// noisy community feature, class and regression labels), featureless authors (learnable
 /// embeddings), citations (link prediction, mostly inside a community) with their reverse,
 /// authorship both ways, and "related" paper pairs carrying edge labels and an edge feature.
-struct Synthetic {
-  static let communities = 4
-  let root: String
-  let configPath: String
-  let data: GraphData
-  let paperCommunity: [Int]
-  let authorCommunity: [Int]
+public struct Synthetic {
+  public static let communities = 4
+  public let root: String
+  public let configPath: String
+  public let data: GraphData
+  public let paperCommunity: [Int]
+  public let authorCommunity: [Int]
 
-  static let cites = Graph.EdgeType("paper", "cites", "paper")
-  static let cited = Graph.EdgeType("paper", "cited", "paper")
-  static let writes = Graph.EdgeType("author", "writes", "paper")
-  static let writtenBy = Graph.EdgeType("paper", "written_by", "author")
-  static let related = Graph.EdgeType("paper", "related", "paper")
+  public static let cites = Graph.EdgeType("paper", "cites", "paper")
+  public static let cited = Graph.EdgeType("paper", "cited", "paper")
+  public static let writes = Graph.EdgeType("author", "writes", "paper")
+  public static let writtenBy = Graph.EdgeType("paper", "written_by", "author")
+  public static let related = Graph.EdgeType("paper", "related", "paper")
 
-  init(papers: Int = 240, authors: Int = 100, parts: Int = 2, seed: UInt64 = 7) throws {
+  public init(papers: Int = 240, authors: Int = 100, parts: Int = 2, seed: UInt64 = 7) throws {
     var g = Generator(seed: seed)
     let C = Synthetic.communities
     let pc = (0..<papers).map { $0 % C }, ac = (0..<authors).map { $0 % C }
@@ -94,7 +93,7 @@ struct Synthetic {
       edgeFields: [[], [], masks(cs.count, "lp_"), relatedFields, []])
     paperCommunity = pc
     authorCommunity = ac
-    root = NSTemporaryDirectory() + "gust-training-\(UUID().uuidString)"
+    root = NSTemporaryDirectory() + "gust-synthetic-\(UUID().uuidString)"
     var ag = Generator(seed: seed ^ 0xABCD)
     let assignment = [(0..<authors).map { _ in Int32(ag.nextInt(below: parts)) }, (0..<papers).map { _ in Int32(ag.nextInt(below: parts)) }]
     try GraphWriter.write(data, assignment: assignment, numParts: parts, partMethod: "random", graphName: "toy", seed: 0,
@@ -102,10 +101,10 @@ struct Synthetic {
     configPath = root + "/graph/toy.json"
   }
 
-  func remove() { try? FileManager.default.removeItem(atPath: root) }
+  public func remove() { try? FileManager.default.removeItem(atPath: root) }
 
   /// A YAML with every task kind (the acm_mt.yaml shape), `extra` lines added under `gsf.hyperparam`.
-  static func yaml(epochs: Int = 6, layers: Int = 2, batch: Int = 64, extra: String = "", tasks: String = allTasks) -> String {
+  public static func yaml(epochs: Int = 6, layers: Int = 2, batch: Int = 64, extra: String = "", tasks: String = allTasks) -> String {
     """
     version: 1.0
     gsf:
@@ -127,20 +126,20 @@ struct Synthetic {
     """
   }
 
-  static let nc = """
+  public static let nc = """
         - node_classification:
             target_ntype: paper
             label_field: label_class
             num_classes: 4
             mask_fields: [m_train, m_val, m_test]
     """
-  static let nr = """
+  public static let nr = """
         - node_regression:
             target_ntype: paper
             label_field: label_reg
             mask_fields: [m_train, m_val, m_test]
     """
-  static let ec = """
+  public static let ec = """
         - edge_classification:
             target_etype: ["paper,related,paper"]
             label_field: label_ec
@@ -148,14 +147,14 @@ struct Synthetic {
             num_decoder_basis: 4
             mask_fields: [e_train, e_val, e_test]
     """
-  static let er = """
+  public static let er = """
         - edge_regression:
             target_etype: ["paper,related,paper"]
             label_field: label_er
             decoder_type: MLPDecoder
             mask_fields: [e_train, e_val, e_test]
     """
-  static let lp = """
+  public static let lp = """
         - link_prediction:
             train_etype: ["paper,cites,paper"]
             reverse_edge_types_map: ["paper,cites,cited,paper"]
@@ -165,47 +164,17 @@ struct Synthetic {
             lp_decoder_type: dot_product
             mask_fields: [lp_train, lp_val, lp_test]
     """
-  static let nfr = """
+  public static let nfr = """
         - reconstruct_node_feat:
             target_ntype: paper
             reconstruct_nfeat_name: feat
             mask_fields: [m_train, m_val, m_test]
     """
-  static let efr = """
+  public static let efr = """
         - reconstruct_edge_feat:
             target_etype: ["paper,related,paper"]
             reconstruct_efeat_name: efeat
             mask_fields: [e_train, e_val, e_test]
     """
-  static let allTasks = [nc, nr, ec, er, lp, nfr, efr].joined(separator: "\n")
-
-  /// A local run over this graph: config parsed with `overrides`, embeddings created.
-  func makeTrainer(yaml: String, overrides: [String] = [], seed: UInt64 = 1, options: (inout RunOptions) -> Void = { _ in },
-                   inference: Bool = false) throws -> (Trainer, LocalGraphAccess) {
-    let cfg = try GustConfig.parse(yaml: yaml, overrides: try ConfigOverrides.parse(overrides), mode: inference ? .infer : .train)
-    let access = try LocalGraphAccess(configPath: configPath)
-    let plan = try TrainingPlan.make(config: cfg, graph: access.partitionConfig, mode: inference ? .infer : .train)
-    access.addEmbeddings(ntypes: plan.embeddingTypes, width: plan.encoder.embeddingSize, seed: seed,
-                         lr: Float(cfg.training.sparseOptimizerLR))
-    var o = RunOptions()
-    o.seed = seed
-    o.print = { _ in }
-    o.logInterval = 5
-    options(&o)
-    return (try Trainer(plan: plan, graph: access, options: o, inference: inference), access)
-  }
-
-  /// Global id → (type id, graph id), from node_mapping.
-  func globalToGraph() throws -> [Int64: (Int, Int64)] {
-    let c = try PartitionConfig.load(path: configPath)
-    var out: [Int64: (Int, Int64)] = [:]
-    for (t, name) in c.ntypes.enumerated() {
-      let e = c.globalFiles[PartitionConfig.nodeMappingName(ntype: name)]!
-      let m = try MappedFile(path: root + "/graph/" + e.path, expectedBytes: e.bytes, crc32: e.crc32)
-      let ids = withExtendedLifetime(m) { Array(m.typed(Int64.self)) }
-      let globals = c.nodeMap[t].flatMap { Array($0.start..<$0.end) }
-      for (k, g) in globals.enumerated() { out[g] = (t, ids[k]) }
-    }
-    return out
-  }
+  public static let allTasks = [nc, nr, ec, er, lp, nfr, efr].joined(separator: "\n")
 }
