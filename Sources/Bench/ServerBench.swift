@@ -32,7 +32,10 @@ func runServerBenchmarks(_ report: BenchReport, quick: Bool,
     return
   }
   let secretPath = root + "/secret"
-  FileManager.default.createFile(atPath: secretPath, contents: Data("bench-secret".utf8))
+  guard FileManager.default.createFile(atPath: secretPath, contents: Data("bench-secret".utf8)) else {
+    print("  cannot write \(secretPath)")
+    return
+  }
   var processes: [Process] = []
   var endpoints: [[Endpoint]] = []
   defer { for p in processes { p.terminate(); p.waitUntilExit() } }

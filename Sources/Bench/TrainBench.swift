@@ -169,17 +169,8 @@ struct Sampled {
 /// Runs `argv` like `runMeasured`, sampling every 0.2 s the summed `Pss:` of
 /// `/proc/<pid>/smaps_rollup` over the child and all its descendants (shared pages counted once).
 func runSampled(_ argv: [String], logPath: String) -> Sampled {
-  var pid: pid_t = 0
-  var actions = posix_spawn_file_actions_t()
-  posix_spawn_file_actions_init(&actions)
-  posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-  posix_spawn_file_actions_adddup2(&actions, 1, 2)
-  let cargs = argv.map { strdup($0) } + [nil]
-  defer { for p in cargs { free(p) } }
   let t0 = now()
-  let rc = posix_spawn(&pid, argv[0], &actions, nil, cargs, environ)
-  posix_spawn_file_actions_destroy(&actions)
-  guard rc == 0 else { return Sampled(seconds: 0, peakPSSBytes: 0, status: -1) }
+  guard let pid = spawnLogged(argv, logPath: logPath) else { return Sampled(seconds: 0, peakPSSBytes: 0, status: -1) }
   var status: Int32 = 0
   var peak = 0.0
   while true {
@@ -190,8 +181,7 @@ func runSampled(_ argv: [String], logPath: String) -> Sampled {
     usleep(200_000)
   }
   let t = now() - t0
-  let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-  return Sampled(seconds: t, peakPSSBytes: peak, status: exit)
+  return Sampled(seconds: t, peakPSSBytes: peak, status: exitCode(status))
 }
 
 /// Σ PSS over `root` and its descendants (found through the `ppid` field of `/proc/*/stat`).
