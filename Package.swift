@@ -25,6 +25,7 @@ let package = Package(
     .library(name: "Training", targets: ["Training"]),
     .library(name: "RemoteAccess", targets: ["RemoteAccess"]),
     .library(name: "Launch", targets: ["Launch"]),
+    .library(name: "Outputs", targets: ["Outputs"]),
   ],
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -62,8 +63,11 @@ let package = Package(
     .target(name: "Construct", dependencies: ["Graph", "Parquet", "CMetis"]),
     .target(name: "GraphService", dependencies: ["Graph", "Proto", "Net", "Rand", "Tensor"]),
 
+    // Subsystem: embedding and prediction files (Parquet/CSV chunks, raw ids, info JSON, remap).
+    .target(name: "Outputs", dependencies: ["Parquet", "Graph"]),
+
     // Services: the training loop (no networking: a remote GraphAccess is injected).
-    .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor"]),
+    .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor", "Outputs"]),
     // The adapter: Training's GraphAccess over a GraphClient talking to gust-server processes.
     .target(name: "RemoteAccess", dependencies: ["Training", "GraphClient", "Graph", "Net", "Rand", "Tensor"]),
 
@@ -71,7 +75,7 @@ let package = Package(
     .target(name: "Launch", dependencies: ["Config", "Graph", "Net", "CProcess"]),
 
     // Executables (thin).
-    .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth", "Launch"], path: "Sources/Launcher"),
+    .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth", "Launch", "Outputs"], path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", dependencies: ["GraphService"], path: "Sources/GraphServer"),
     .executableTarget(name: "Trainer", dependencies: ["Training", "RemoteAccess"], path: "Sources/Trainer"),
     .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient", "Parquet"],
@@ -92,6 +96,7 @@ let package = Package(
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
     .testTarget(name: "LaunchTests", dependencies: ["Launch", "Config", "Graph"]),
     .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Model", "Config", "Graph", "Tensor"]),
+    .testTarget(name: "OutputsTests", dependencies: ["TestSupport", "Outputs", "Training", "Parquet", "Graph", "Config"]),
     .testTarget(name: "RemoteAccessTests",
                 dependencies: ["TestSupport", "RemoteAccess", "Training", "GraphClient", "GraphService", "Graph", "Net", "Config", "Rand", "Tensor"]),
   ],
