@@ -40,7 +40,7 @@ public struct ConfigOverrides: Equatable, Sendable {
   static let boolKeys: Set<String> = [
     "use_self_loop", "use_node_embeddings", "use_mini_batch_infer", "no_validation",
     "return_proba", "use_early_stop", "multilabel", "remove_target_edge_type",
-    "exclude_training_targets", "verbose", "decoder_bias",
+    "exclude_training_targets", "verbose", "decoder_bias", "keep_integer_ids",
   ]
 
   /// Parses the configuration flags of a command line (the caller has removed its own flags

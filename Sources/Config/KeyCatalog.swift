@@ -10,6 +10,8 @@ enum KeyCatalog {
     "topk_model_to_save", "save_embed_path", "save_prediction_path", "restore_model_path",
     "max_grad_norm", "return_proba", "eval_negative_sampler", "use_early_stop",
     "early_stop_burnin_rounds", "early_stop_rounds", "early_stop_strategy", "model_select_task",
+    // Gust's output options (flags of GraphStorm's remap step there).
+    "output_format", "output_chunk_size", "keep_integer_ids",
   ]
 
   /// Global keys GraphStorm knows and Gust ignores: a warning each.

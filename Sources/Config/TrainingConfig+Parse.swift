@@ -68,7 +68,9 @@ extension TrainingConfig {
     let rounds = try r.value("early_stop_rounds", default: 3, Read.int)
     try r.check("early_stop_rounds", rounds, rounds > 0, "must be > 0")
 
-    return TrainingConfig(
+    let chunk = try r.value("output_chunk_size", default: 100_000, Read.int)
+    try r.check("output_chunk_size", chunk, chunk > 0, "must be > 0")
+    var c = TrainingConfig(
       modelEncoderType: encoder, hiddenSize: hidden, numLayers: layers, fanout: fanout,
       evalFanout: evalFanout, nodeFeatureNames: feats, batchSize: batch, lr: lr,
       sparseOptimizerLR: sparseLR, wdL2Norm: wd, alphaL2Norm: alpha, dropout: dropout,
@@ -91,5 +93,9 @@ extension TrainingConfig {
       earlyStopStrategy: try r.value(
         "early_stop_strategy", default: .averageIncrease, Read.choice(EarlyStopStrategy.self)),
       modelSelectTask: try r.get("model_select_task", Read.string)?.0)
+    c.outputFormat = try r.value("output_format", default: .parquet, Read.choice(OutputFileFormat.self, lowercased: true))
+    c.outputChunkSize = chunk
+    c.keepIntegerIds = try r.value("keep_integer_ids", default: false, Read.bool)
+    return c
   }
 }

@@ -68,6 +68,19 @@ public struct TrainingConfig: Equatable, Sendable {
   /// `model_select_task` (Gust): the task id whose major metric selects models; nil = the
   /// first task.
   public var modelSelectTask: String?
+  /// `output_format` (Gust; `--output-format`): embedding and prediction files, `parquet` or
+  /// `csv` (vectors `;`-joined).
+  public var outputFormat: OutputFileFormat = .parquet
+  /// `output_chunk_size` (Gust; `--output-chunk-size`, default 100000): rows per output file.
+  public var outputChunkSize: Int = 100_000
+  /// `keep_integer_ids` (Gust; `--keep-integer-ids`): outputs keep integer graph ids instead of
+  /// raw ids (`gust remap` converts them later).
+  public var keepIntegerIds: Bool = false
+}
+
+/// `output_format`.
+public enum OutputFileFormat: String, Sendable, CaseIterable {
+  case parquet, csv
 }
 
 /// Whether the config is read for training or inference: training needs `lr` and a train

@@ -53,6 +53,23 @@ public enum Validation {
       }
       guard access(m, F_OK) == 0 else { throw LaunchError.bad("\(cmd): --restore-model-path \(m) does not exist") }
     }
+    // Output folders: an existing file (or a file where a parent folder should be) is refused now,
+    // not after the job has run.
+    for (flag, path) in [("--save-embed-path", config.training.saveEmbedPath), ("--save-prediction-path", config.training.savePredictionPath),
+                         ("--save-model-path", config.training.saveModelPath)] {
+      guard let path else { continue }
+      var p = path
+      while !p.isEmpty && p != "/" {
+        var st = stat()
+        if stat(p, &st) == 0 {
+          if (st.st_mode & S_IFMT) != S_IFDIR {
+            throw LaunchError.bad("\(cmd): \(flag) \(path): \(p) is a file, not a folder; give another output path")
+          }
+          break
+        }
+        p = String(p[..<(p.lastIndex(of: "/") ?? p.startIndex)])
+      }
+    }
     var hosts: [HostFile.Host]?
     if let path = o.ipConfig {
       let h = try HostFile.load(path: path, numParts: graph.numParts)

@@ -21,7 +21,7 @@ let usage = """
     generate    synthetic heterogeneous graph as parquet tables
     train       multi-task training: servers + trainers on this host, supervised
     infer       evaluation, predictions and embeddings (train's launch with --inference)
-    remap       raw-id remapping of integer-id outputs             (not yet available)
+    remap       raw-id remapping of outputs kept in integer ids (--keep-integer-ids)
     demo        generate -> construct -> train -> infer -> per-task metrics table
 
   `gust <command> --help` shows a command's options. See README.md for what has landed.
@@ -39,6 +39,9 @@ if args.first == "train" {
 }
 if args.first == "infer" {
   exit(LaunchJob.main(Array(args.dropFirst()), mode: .infer, env: .forCurrentExecutable()))
+}
+if args.first == "remap" {
+  exit(runRemap(Array(args.dropFirst())))
 }
 if args.first == "demo" {
   exit(runDemo(Array(args.dropFirst())))

@@ -10,8 +10,10 @@ import Graph
 ///                           "count" (elements), "width" (elements per row), "offset"
 ///                           (bytes from the start of the data)}]}
 ///     16 + H     data      each section's elements, little-endian, in header order
+///     end − 4    u32 LE    (version 2) CRC-32 (zlib's) of every byte before it
 ///
-/// Written to `<path>.tmp` and renamed, so a file is complete or absent.
+/// Written to `<path>.tmp` and renamed, so a file is complete or absent. Version 1 files
+/// (no checksum) still read.
 public enum BinaryBlob {
   static let magic = Array("GUSTBLOB".utf8)
 
@@ -26,11 +28,12 @@ public enum BinaryBlob {
     let header = try JSONSerialization.data(withJSONObject: ["sections": index], options: [.sortedKeys])
     var out = Data(magic)
     func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { out.append(contentsOf: $0) } }
-    u32(1)
+    u32(2)
     u32(header.count)
     out.append(header)
     out.reserveCapacity(out.count + offset)
     for s in sections { s.data.withUnsafeBytes { out.append(contentsOf: $0) } }
+    u32(Int(out.withUnsafeBytes { MappedFile.crc32($0.baseAddress, $0.count) }))
     let tmp = path + ".tmp"
     guard FileManager.default.createFile(atPath: tmp, contents: out) else {
       throw TrainingError(.runtime, "cannot write \(tmp)")
@@ -51,9 +54,18 @@ public enum BinaryBlob {
     func bad(_ why: String) -> TrainingError { TrainingError(.badInput, "\(path): \(why)") }
     guard d.count >= 16, Array(d[0..<8]) == magic else { throw bad("not a Gust blob (bad magic)") }
     func u32(_ at: Int) -> Int { Int(d[at..<(at + 4)].enumerated().reduce(UInt32(0)) { $0 | (UInt32($1.element) << (8 * UInt32($1.offset))) }) }
-    guard u32(8) == 1 else { throw bad("unsupported version \(u32(8))") }
+    let version = u32(8)
+    guard version == 1 || version == 2 else { throw bad("unsupported version \(version)") }
+    var end = d.count
+    if version == 2 {
+      guard d.count >= 20 else { throw bad("truncated") }
+      end -= 4
+      let stored = u32(end)
+      let actual = Int(d.withUnsafeBytes { MappedFile.crc32($0.baseAddress, end) })
+      guard stored == actual else { throw bad("checksum mismatch: the file is corrupt (crc32 \(String(actual, radix: 16)), stored \(String(stored, radix: 16)))") }
+    }
     let h = u32(12)
-    guard 16 + h <= d.count,
+    guard 16 + h <= end,
           let json = try? JSONSerialization.jsonObject(with: d[16..<(16 + h)]) as? [String: Any],
           let secs = json["sections"] as? [[String: Any]] else { throw bad("bad header") }
     let base = 16 + h
@@ -61,7 +73,7 @@ public enum BinaryBlob {
     for s in secs {
       guard let name = s["name"] as? String, let dts = s["dtype"] as? String, let dt = DType(rawValue: dts),
             let count = s["count"] as? Int, let width = s["width"] as? Int, let off = s["offset"] as? Int,
-            count >= 0, off >= 0, base + off + count * dt.size <= d.count else { throw bad("bad section entry") }
+            count >= 0, off >= 0, base + off + count * dt.size <= end else { throw bad("bad section entry") }
       let lo = base + off, hi = lo + count * dt.size
       let bytes = d[lo..<hi]
       func arr<T>(_: T.Type) -> [T] {

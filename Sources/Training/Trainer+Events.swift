@@ -139,16 +139,9 @@ extension Trainer {
     }
   }
 
-  /// `gust infer`: restore `restore_model_path` and score every task's test split.
+  /// `gust infer`: restore `restore_model_path`, score every task's test split, write the
+  /// predictions and embeddings asked for (`Trainer+Inference.swift`).
   public func runInference() throws -> [String: [EvalMetric: (val: Double?, test: Double?)]] {
-    guard let r = tc.restoreModelPath else {
-      throw TrainingError(.badInput, "inference needs restore_model_path (--restore-model-path)")
-    }
-    try restore(from: r)
-    guard log.isLeader else { return [:] }
-    let res = try evaluate(splits: [.test])
-    lastEvaluation = res
-    report(res, title: "test metrics of \(r):", splits: [.test])
-    return res
+    try inferAndSave()
   }
 }

@@ -21,6 +21,8 @@ public struct RunOptions {
   /// The YAML text and override flags, copied into checkpoints.
   public var configText: String?
   public var overrides: [String] = []
+  /// The graph's `<graph>.json` (outputs map ids through the mappings beside it).
+  public var partConfigPath: String?
   public var print: (String) -> Void = { Swift.print($0); fflush(nil) }
 
   public init() {}

@@ -206,8 +206,9 @@ public struct TrainerCommand: Equatable, Sendable {
     if let v = ProcessInfo.processInfo.environment["GUST_PROFILE_STEPS"], let n = Int(v), n > 0 { o.stopAfterSteps = n }
     o.configText = try? String(contentsOfFile: cf, encoding: .utf8)
     o.overrides = overrideArgs
+    o.partConfigPath = part
     o.print = print
     let trainer = try Trainer(plan: plan, graph: access, options: o, inference: inference)
-    if inference { _ = try trainer.runInference() } else { _ = try trainer.run() }
+    if inference { _ = try trainer.runInference() } else { try trainer.saveEmbeddingsAfterTraining(try trainer.run()) }
   }
 }

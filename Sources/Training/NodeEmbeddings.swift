@@ -1,0 +1,175 @@
+import Config
+import Foundation
+import Graph
+import Model
+import Outputs
+import Tensor
+
+/// How output files are written (the YAML's / flags' `output_format`, `output_chunk_size`,
+/// `keep_integer_ids`) and where the graph's id mappings are.
+public struct OutputSettings {
+  public var format: OutputFormat
+  public var chunkRows: Int
+  public var keepIntegerIds: Bool
+  public var ids: NodeIds
+
+  public init(config: TrainingConfig, partConfigPath: String, graph: PartitionConfig) {
+    format = config.outputFormat == .csv ? .csv : .parquet
+    chunkRows = config.outputChunkSize
+    keepIntegerIds = config.keepIntegerIds
+    ids = NodeIds(partConfigPath: partConfigPath, config: graph, keepIntegerIds: config.keepIntegerIds)
+  }
+
+  public var idKind: OutputInfo.IdKind { keepIntegerIds ? .graph : .raw }
+}
+
+/// Mini-batch inference of node embeddings (SPEC §5.1). Every batch samples with one seed,
+/// `inferenceSeed`: a node's sampled in-neighbours at layer `l` depend only on that seed, `l`
+/// and the node (`Partition.sampleInNeighbors`), so its embedding is the same whichever batch
+/// or rank computes it — the written rows do not depend on the batch size or the number of
+/// trainers, and node-task predictions are the decoder applied to the written rows.
+extension Trainer {
+  /// Seeds of inference batches per node type.
+  public static let inferenceBatchSize = 4096
+
+  public var inferenceSeed: UInt64 { deriveSeed(base: options.seed, salt: 0x494E_4645_5245) }
+
+  /// `eval_fanout` over every edge (every neighbour with `use_mini_batch_infer: false`), no masks.
+  public var embeddingSampling: SamplingPlan {
+    let g = graph.partitionConfig
+    let f: Fanout = tc.useMiniBatchInfer ? tc.evalFanout : .full(layers: tc.numLayers)
+    return SamplingPlan(fanouts: (0..<tc.numLayers).map { l in
+      g.etypes.map { f.fanout(layer: l, edgeType: Config.EdgeType($0.src, $0.rel, $0.dst)) }
+    })
+  }
+
+  /// Rank `rank` of `worldSize`'s share of `count` items: a contiguous, even slice.
+  public static func rankSlice(count: Int, rank: Int, worldSize: Int) -> Range<Int> {
+    (count * rank / worldSize)..<(count * (rank + 1) / worldSize)
+  }
+
+  /// The encoder's outputs (`hidden_size` wide, row-major) of `ids`, distinct global ids of node
+  /// type `t`, sampled with `plan` (default `embeddingSampling`).
+  public func nodeEmbeddings(ntype t: Int, ids: [Int64], plan: SamplingPlan? = nil) throws -> [Float] {
+    let g = graph.partitionConfig
+    var seeds = [[Int64]](repeating: [], count: g.ntypes.count)
+    seeds[t] = ids
+    let wasRecording = tape.isRecording, wasTraining = tape.isTraining
+    tape.isRecording = false
+    tape.isTraining = false
+    defer { tape.isRecording = wasRecording; tape.isTraining = wasTraining; tape.reset() }
+    tape.reset()
+    let sampled = try builder.sampler.sample(seeds: seeds, plan: plan ?? embeddingSampling,
+                                             seed: deriveSeed(base: inferenceSeed, salt: 0x5341_4D50))
+    let (inputs, _) = try builder.inputs(tape, flow: sampled.flow, gradients: false, inPlace: true)
+    let emb = model.embed(tape, flow: sampled.flow, inputs: inputs)
+    return tape.tensor(emb[g.ntypes[t]]!).storage
+  }
+
+  /// Writes this rank's share of every node type's embeddings under `path` (SPEC §5.1):
+  /// `<ntype>/embed-<rank>_<chunk>.<ext>` (`nid`, `emb`), the L2-normalised copy under
+  /// `<task_id>/` for each link-prediction task with an embedding normaliser, DistMult relation
+  /// embeddings beside it, and (rank 0) `emb_info.json` in each folder. Returns the rows written
+  /// (shared embeddings only).
+  @discardableResult
+  public func saveEmbeddings(to path: String, settings: OutputSettings) throws -> Int {
+    try outputErrors {
+      let g = graph.partitionConfig
+      let h = plan.encoder.outputSize
+      let R = options.rank, W = options.worldSize
+      let normalized = plan.tasks.filter { if case .linkPrediction(let lp) = $0.spec.kind { return lp.l2Normalize } else { return false } }
+      let roots = [path] + normalized.map { path + "/" + $0.id }
+      try OutputFiles.makeDirectory(path)
+      let start = Date()
+      var total = 0
+      for t in 0..<g.ntypes.count {
+        let name = g.ntypes[t]
+        let idKind = try settings.ids.columnKind(t)
+        var writers: [ChunkedWriter] = []
+        for root in roots {
+          let dir = root + "/" + name
+          try OutputFiles.makeDirectory(dir)
+          OutputFiles.removeStale(directory: dir, prefix: "embed", rank: R, worldSize: W)
+          writers.append(try ChunkedWriter(directory: dir, prefix: "embed", rank: R, format: settings.format,
+                                           chunkRows: settings.chunkRows,
+                                           columns: [ColumnBuffer("nid", idKind), ColumnBuffer("emb", .vector(width: h))]))
+        }
+        let all = graph.allNodes(ntype: t)
+        let mine = Array(all[Self.rankSlice(count: all.count, rank: R, worldSize: W)])
+        var lo = 0
+        while lo < mine.count {
+          let ids = Array(mine[lo..<min(mine.count, lo + Self.inferenceBatchSize)])
+          var emb = try nodeEmbeddings(ntype: t, ids: ids)
+          for (k, w) in writers.enumerated() {
+            if k == 1 { normalizeRows(&emb, width: h) }  // the copies after the first are normalised
+            try settings.ids.append(ntype: t, globalIds: ids, to: &w.columns[0])
+            w.columns[1].append(floats: emb)
+            try w.commit()
+          }
+          lo += ids.count
+        }
+        for w in writers { try w.finish() }
+        total += mine.count
+      }
+      if R == 0 {
+        let dims = Dictionary(uniqueKeysWithValues: g.ntypes.map { ($0, h) })
+        try OutputInfo.writeEmbInfo(directory: path, format: settings.format, ntypes: g.ntypes, dims: dims, worldSize: W,
+                                    ids: settings.idKind, chunkRows: settings.chunkRows)
+        for task in normalized {
+          try OutputInfo.writeEmbInfo(directory: path + "/" + task.id, format: settings.format, ntypes: g.ntypes, dims: dims,
+                                      worldSize: W, ids: settings.idKind, chunkRows: settings.chunkRows, taskID: task.id)
+        }
+        try saveRelationEmbeddings(to: path, settings: settings)
+      }
+      let s = Date().timeIntervalSince(start)
+      log.info(String(format: "embeddings: %d rows of %d node types (rank %d of %d) in %.2f s (%.0f rows/s) → %@",
+                      total, g.ntypes.count, R, W, s, Double(total) / max(s, 1e-9), path))
+      return total
+    }
+  }
+
+  /// DistMult link-prediction tasks: `<path>/<task_id>/relation2id_map.json` (`"src,rel,dst"` →
+  /// row) and `rel_emb.<ext>` (`rel_id`, `etype`, `emb`), one row per canonical edge type.
+  func saveRelationEmbeddings(to path: String, settings: OutputSettings) throws {
+    let etypes = plan.encoder.edgeTypes
+    for task in plan.tasks {
+      guard case .linkPrediction(let lp) = task.spec.kind, case .distMult = lp.score,
+            let v = model.arena.view(named: "decoder.\(task.id).rel") else { continue }
+      let dir = path + "/" + task.id
+      try OutputFiles.makeDirectory(dir)
+      var map: [String: Int] = [:]
+      for (k, e) in etypes.enumerated() { map["\(e.src),\(e.rel),\(e.dst)"] = k }
+      try OutputFiles.writeJSON(map, to: dir + "/relation2id_map.json")
+      let w = try ChunkedWriter(directory: dir, prefix: "rel_emb", rank: 0, format: settings.format, chunkRows: max(etypes.count, 1),
+                                columns: [ColumnBuffer("rel_id", .int64), ColumnBuffer("etype", .string),
+                                          ColumnBuffer("emb", .vector(width: v.cols))])
+      let values = model.arena.tensor(v).storage
+      for (k, e) in etypes.enumerated() {
+        w.columns[0].append(int: Int64(k))
+        w.columns[1].append(string: Array("\(e.src),\(e.rel),\(e.dst)".utf8))
+        w.columns[2].append(floats: Array(values[(k * v.cols)..<((k + 1) * v.cols)]))
+      }
+      try w.finish()
+    }
+  }
+
+  /// `OutputError`s as `TrainingError`s (bad input → exit 2, I/O → exit 1).
+  func outputErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as OutputError {
+      throw TrainingError(e.code == .badInput ? .badInput : .runtime, e.message)
+    }
+  }
+}
+
+/// Each `width`-wide row scaled to unit L2 norm (PyTorch's `F.normalize`: norm clamped at 1e-12).
+func normalizeRows(_ x: inout [Float], width w: Int) {
+  guard w > 0 else { return }
+  x.withUnsafeMutableBufferPointer { b in
+    for r in 0..<(b.count / w) {
+      var s: Float = 0
+      for j in 0..<w { s += b[r * w + j] * b[r * w + j] }
+      let inv = 1 / max(s.squareRoot(), 1e-12)
+      for j in 0..<w { b[r * w + j] *= inv }
+    }
+  }
+}
