@@ -17,8 +17,9 @@ let demoUsage = """
   The first thing to run: writes a synthetic ACM-like graph with every task kind (`gust generate
   --scale small`, into W/data), partitions it in two (`gust construct`, W/graph), trains all seven
   tasks for N epochs (default 10) with one gust-server per partition and one gust-trainer
-  (`gust train`, workspace W/job), evaluates the last checkpoint on the test masks (`gust infer`,
-  workspace W/infer),
+  (`gust train`, workspace W/job), evaluates the last checkpoint on the test masks and writes
+  every node's embeddings and the node/edge tasks' predictions (`gust infer`, workspace W/infer:
+  W/infer/embeddings, W/infer/predictions),
   and prints each task's best validation metric with its test value. W defaults to ./gust-demo;
   data and graph are reused when already there.
   """
@@ -88,7 +89,8 @@ func runDemo(_ args: [String]) -> Int32 {
   if let last = saved.last {
     let ckpt = job + "/model/epoch-\(last)"
     let inferArgs = ["--part-config", graph, "--cf", yaml, "--workspace", ws + "/infer", "--num-servers", "1",
-                     "--restore-model-path", ckpt]
+                     "--restore-model-path", ckpt, "--save-embed-path", ws + "/infer/embeddings",
+                     "--save-prediction-path", ws + "/infer/predictions"]
     step("4/4 gust infer " + inferArgs.joined(separator: " "))
     let code = LaunchJob.main(inferArgs, mode: .infer, env: .forCurrentExecutable())
     guard code == 0 else { writeStderr("gust demo: inference failed (exit \(code))\n"); return code }
@@ -99,6 +101,10 @@ func runDemo(_ args: [String]) -> Int32 {
   print("")
   step("outputs: data \(data)/, graph \(graphDir)/, checkpoints \(job)/model/, metrics \(metrics) "
     + "(inference: \(ws)/infer/metrics.jsonl), logs \(job)/logs/ and \(ws)/infer/logs/")
+  if !saved.isEmpty {
+    step("node embeddings (parquet: nid = raw id, emb) in \(ws)/infer/embeddings/<ntype>/, "
+      + "predictions (nid or src_nid/dst_nid, pred) in \(ws)/infer/predictions/<task_id>/")
+  }
   step(String(format: "done in %.1f s", monotonicNow() - t0))
   return 0
 }
