@@ -49,7 +49,8 @@ public struct LaunchOptions: Equatable, Sendable {
     let cmd = mode == .train ? "train" : "infer"
     let extra = mode == .train
       ? "[--save-model-path M] [--save-embed-path E] [--restore-model-path M] [--resume] [--inference]"
-      : "--restore-model-path M [--save-prediction-path P] [--save-embed-path E]"
+      : "--restore-model-path M [--save-prediction-path P] [--save-embed-path E]\n"
+        + "                        [--output-format parquet|csv] [--output-chunk-size N] [--keep-integer-ids] [--no-validation]"
     return """
       usage: gust \(cmd) --part-config P --cf Y [--workspace W] [--num-trainers T] [--num-servers S]
                         [--ip-config H] \(extra)
