@@ -197,6 +197,44 @@ final class InferenceOutputTests: XCTestCase {
     XCTAssertEqual(try remap.run(embedPath: f.ws + "/k-emb", predictionPath: nil), 0, "already raw: left alone")
   }
 
+  /// Ranks 0 and 1 of 2 (in-process trainers: the multi-trainer launch is not in this build)
+  /// together write the rows of a one-rank run, with the same values, each rank its own files.
+  func testTwoRanksWriteTheSameRowsAsOne() throws {
+    let f = try f
+    XCTAssertEqual(f.infer("one", ["--save-embed-path", f.ws + "/one-emb", "--save-prediction-path", f.ws + "/one-pred"]).0, 0)
+    let g = try PartitionConfig.load(path: f.syn.configPath)
+    for rank in 0..<2 {
+      let overrides = try ConfigOverrides.parse(["--restore-model-path", f.checkpoint, "--save-embed-path", f.ws + "/two-emb",
+                                                 "--save-prediction-path", f.ws + "/two-pred"])
+      let config = try GustConfig.load(path: f.yaml, overrides: overrides, mode: .infer)
+      let plan = try TrainingPlan.make(config: config, graph: g, mode: .infer)
+      let access = try LocalGraphAccess(configPath: f.syn.configPath)
+      access.addEmbeddings(ntypes: plan.embeddingTypes, width: plan.encoder.embeddingSize, seed: 0, lr: 0)
+      var o = RunOptions()
+      o.rank = rank
+      o.worldSize = 2
+      o.partConfigPath = f.syn.configPath
+      o.print = { _ in }
+      _ = try Trainer(plan: plan, graph: access, options: o, inference: true).inferAndSave()
+    }
+    let one = try f.readOutputs(f.ws + "/one-emb"), two = try f.readOutputs(f.ws + "/two-emb")
+    XCTAssertTrue(two.keys.contains { $0.hasPrefix("paper/embed-00001_") } && two.keys.contains { $0.hasPrefix("paper/embed-00000_") })
+    for sub in ["paper", "author", Fixture.lpCites + "/paper"] {
+      let a = rows(one, under: sub, column: "emb"), b = rows(two, under: sub, column: "emb")
+      XCTAssertEqual(Set(a.keys), Set(b.keys), sub)
+      for (k, v) in a { for j in v.indices { XCTAssertEqual(v[j], b[k]![j], accuracy: 1e-5, "\(sub) \(k)") } }
+    }
+    let p1 = try f.readOutputs(f.ws + "/one-pred"), p2 = try f.readOutputs(f.ws + "/two-pred")
+    for sub in [Fixture.ncID + "/paper", Fixture.nrID + "/paper"] {
+      let a = rows(p1, under: sub, column: "pred"), b = rows(p2, under: sub, column: "pred")
+      XCTAssertEqual(Set(a.keys), Set(b.keys), sub)
+      for (k, v) in a { for j in v.indices { XCTAssertEqual(v[j], b[k]![j], accuracy: 1e-5, "\(sub) \(k)") } }
+    }
+    XCTAssertEqual(edgeRows(p1, under: Fixture.ecID + "/paper_related_paper").count, edgeRows(p2, under: Fixture.ecID + "/paper_related_paper").count)
+    let info = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: f.ws + "/two-emb/emb_info.json"))) as! [String: Any]
+    XCTAssertEqual(info["world_size"] as? Int, 2)
+  }
+
   func testTrainWithSaveEmbedPathWritesEveryNode() throws {
     let f = try f
     let out = try f.readOutputs(f.ws + "/train-emb")
