@@ -10,14 +10,18 @@ import Foundation
 /// wall time and peak PSS of the process tree beside GraphStorm's (goal ≥ 10× faster, ≤ 25%
 /// memory), and rows written per second.
 ///
-/// The checkpoint is made once per scale (cached in `.bench-data/infer-<scale>-model`): 20
-/// training steps of the anchor YAML with `gust-trainer --local` — inference's cost does not
-/// depend on how well the weights were trained.
+/// The checkpoint is made once per scale (cached in `.bench-data/infer-<scale>-model`): at most
+/// 20 training steps of the anchor YAML with `gust-trainer --local` (a checkpoint at step 20, or
+/// at the end of the epoch when it is shorter) — inference's cost does not depend on how well
+/// the weights were trained.
 enum InferBench {
   static func checkpoint(_ scale: String, trainer: String) -> String? {
-    let root = "\(TrainBench.data)/infer-\(scale)-model"
-    let dir = root + "/epoch-0-iter-19"
-    if fileExists(dir + "/state.json") { return dir }
+    let root = FileManager.default.currentDirectoryPath + "/\(TrainBench.data)/infer-\(scale)-model"
+    func saved() -> String? {
+      let names = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { $0.hasPrefix("epoch-") }.sorted()
+      return names.map { root + "/" + $0 }.first { fileExists($0 + "/state.json") }
+    }
+    if let dir = saved() { return dir }
     _ = runMeasured(["/bin/rm", "-rf", root, root + "-ws"], logPath: "/dev/null")
     print("  training 20 steps on \(scale) for a checkpoint …")
     setenv("GUST_PROFILE_STEPS", "20", 1)
@@ -25,7 +29,7 @@ enum InferBench {
     let m = runMeasured([trainer, "--part-config", TrainBench.graphConfig(scale), "--cf", TrainBench.anchorDir + "/acm_mt.yaml",
                          "--workspace", root + "-ws", "--local", "--num-epochs", "1", "--save-model-frequency", "20",
                          "--save-model-path", root], logPath: "\(TrainBench.data)/infer-\(scale)-model.log")
-    guard m.status == 0, fileExists(dir + "/state.json") else {
+    guard m.status == 0, let dir = saved() else {
       print("  infer: making the checkpoint failed: see \(TrainBench.data)/infer-\(scale)-model.log"); return nil
     }
     return dir

@@ -29,8 +29,12 @@ public struct OutputSettings {
 /// or rank computes it — the written rows do not depend on the batch size or the number of
 /// trainers, and node-task predictions are the decoder applied to the written rows.
 extension Trainer {
-  /// Seeds of inference batches per node type.
-  public static let inferenceBatchSize = 4096
+  /// Seeds of inference batches per node type (`GUST_INFER_BATCH` overrides; the written values
+  /// do not depend on it).
+  public static let inferenceBatchSize: Int = {
+    if let v = ProcessInfo.processInfo.environment["GUST_INFER_BATCH"], let n = Int(v), n > 0 { return n }
+    return 4096
+  }()
 
   public var inferenceSeed: UInt64 { deriveSeed(base: options.seed, salt: 0x494E_4645_5245) }
 
