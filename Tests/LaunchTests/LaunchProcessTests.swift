@@ -190,6 +190,40 @@ final class LaunchProcessTests: XCTestCase {
     XCTAssertTrue(i.out.contains("[trainer 0] test metrics of \(workspace)/model/epoch-0"), i.all)
   }
 
+  /// Outputs through the servers: CSV with integer graph ids, then `gust remap` writes raw ids;
+  /// an output path that is a file exits 2 before anything starts.
+  func testInferWritesOutputsThroughTheServersAndRemapGivesRawIds() throws {
+    let t = try Gust.run(train(["--num-epochs", "1", "--save-model-path", workspace + "/model"]), in: Self.root)
+    XCTAssertEqual(t.code, 0, t.all)
+    let file = workspace + "/not-a-folder"
+    FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+    let bad = try Gust.run(["infer", "--part-config", graph, "--cf", yaml, "--workspace", workspace, "--restore-model-path",
+                            workspace + "/model/epoch-0", "--save-embed-path", file + "/emb"], in: Self.root)
+    XCTAssertEqual(bad.code, 2, bad.all)
+    XCTAssertTrue(bad.err.contains("is a file"), bad.all)
+    XCTAssertFalse(bad.out.contains("started"), bad.all)
+    let emb = workspace + "/emb", pred = workspace + "/pred"
+    let i = try Gust.run(["infer", "--part-config", graph, "--cf", yaml, "--workspace", workspace, "--restore-model-path",
+                          workspace + "/model/epoch-0", "--save-embed-path", emb, "--save-prediction-path", pred,
+                          "--output-format", "csv", "--keep-integer-ids"], in: Self.root)
+    XCTAssertEqual(i.code, 0, i.all)
+    let paperFile = emb + "/paper/embed-00000_00000.csv"
+    let before = try String(contentsOfFile: paperFile, encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(before.first, "nid,emb")
+    XCTAssertNotNil(Int(before[1].split(separator: ",")[0]), "graph ids are integers: \(before[1])")
+    let nc = pred + "/node_classification-paper-label_class/paper/pred.predict-00000_00000.csv"
+    XCTAssertTrue(FileManager.default.fileExists(atPath: nc))
+    let r = try Gust.run(["remap", "--part-config", graph, "--save-embed-path", emb, "--save-prediction-path", pred], in: Self.root)
+    XCTAssertEqual(r.code, 0, r.all)
+    let after = try String(contentsOfFile: paperFile, encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(after.count, before.count)
+    XCTAssertTrue(after[1].hasPrefix("p"), "raw paper ids after remap: \(after[1])")
+    XCTAssertEqual(after[1].split(separator: ",")[1], before[1].split(separator: ",")[1], "the vector is kept")
+    XCTAssertTrue(try String(contentsOfFile: nc, encoding: .utf8).split(separator: "\n")[1].hasPrefix("p"))
+    let again = try Gust.run(["remap", "--part-config", graph, "--save-embed-path", workspace], in: Self.root)
+    XCTAssertEqual(again.code, 2, again.all)
+  }
+
   func testDemoGeneratesConstructsTrainsInfersAndPrintsTheTable() throws {
     let r = try Gust.run(["demo", "--scale", "tiny", "--num-epochs", "1", "--workspace", workspace], in: Self.root, timeout: 300)
     XCTAssertEqual(r.code, 0, r.all)
