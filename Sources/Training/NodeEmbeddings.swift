@@ -86,6 +86,7 @@ extension Trainer {
       try OutputFiles.makeDirectory(path)
       let start = Date()
       var total = 0
+      var profEmbed = 0.0, profWrite = 0.0
       for t in 0..<g.ntypes.count {
         let name = g.ntypes[t]
         let idKind = try settings.ids.columnKind(t)
@@ -103,7 +104,10 @@ extension Trainer {
         var lo = 0
         while lo < mine.count {
           let ids = Array(mine[lo..<min(mine.count, lo + Self.inferenceBatchSize)])
+          var clock = PhaseClock()
           var emb = try nodeEmbeddings(ntype: t, ids: ids)
+          profEmbed += clock.lap()
+          defer { profWrite += clock.lap() }
           for (k, w) in writers.enumerated() {
             if k == 1 { normalizeRows(&emb, width: h) }  // the copies after the first are normalised
             try settings.ids.append(ntype: t, globalIds: ids, to: &w.columns[0])
@@ -126,6 +130,7 @@ extension Trainer {
         try saveRelationEmbeddings(to: path, settings: settings)
       }
       let s = Date().timeIntervalSince(start)
+      if PhaseTimes.enabled { log.info(String(format: "embedding pass: encoder %.2f s, ids + writing %.2f s", profEmbed, profWrite)) }
       log.info(String(format: "embeddings: %d rows of %d node types (rank %d of %d) in %.2f s (%.0f rows/s) → %@",
                       total, g.ntypes.count, R, W, s, Double(total) / max(s, 1e-9), path))
       return total
