@@ -101,7 +101,8 @@ final class Fixture: @unchecked Sendable {
   func infer(_ name: String, _ extra: [String], checkpoint: String? = nil, yaml: String? = nil) -> (Int32, [String]) {
     var lines: [String] = []
     var args = ["--part-config", syn.configPath, "--cf", yaml ?? self.yaml, "--workspace", ws + "/" + name, "--local", "--inference"]
-    if let c = checkpoint ?? Optional(self.checkpoint), !c.isEmpty { args += ["--restore-model-path", c] }
+    let c = checkpoint ?? self.checkpoint
+    if !c.isEmpty { args += ["--restore-model-path", c] }
     let code = TrainerCommand.main(args + extra, print: { lines.append($0) }, printError: { lines.append($0) })
     return (code, lines)
   }

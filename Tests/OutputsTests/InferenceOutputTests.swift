@@ -125,13 +125,11 @@ final class InferenceOutputTests: XCTestCase {
     XCTAssertThrowsError(try metric(f.ws + "/infer/metrics.jsonl", task: Fixture.nrID, metric: "rmse"))
     // Edge classification: test-mask edges with both endpoints' raw ids.
     let ecFile = pred.first { $0.key.hasPrefix(Fixture.ecID + "/paper_related_paper/pred.predict-00000_") }!.value
-    let e = g.etypes.firstIndex { $0.rel == "related" }!
     let ecTest = f.syn.data.edgeFields[f.syn.data.etypes.firstIndex { $0.rel == "related" }!].first { $0.info.name == "e_test" }!.data
     guard case .u8(let em) = ecTest else { return XCTFail() }
     XCTAssertEqual(ecFile["src_nid"]?.count, em.filter { $0 != 0 }.count)
     XCTAssertEqual(Set(ecFile["src_nid"]!.map(key)).isSubset(of: Set(paperRaw.values)), true)
     XCTAssertEqual(floats(ecFile["pred"]![0]).count, 2)
-    _ = e
     for id in [Fixture.ncID, Fixture.nrID, Fixture.ecID] {
       XCTAssertTrue(FileManager.default.fileExists(atPath: "\(f.ws)/pred/\(id)/result_info.json"), id)
     }
