@@ -114,6 +114,8 @@ final class RingDriver {
             }
           }
         case .closed(let why):
+          // The neighbour may have failed first and said why on the return link.
+          if !rightEnded { try checkRight(sendsDue: false) }
           throw peerError(.peerClosed, right, "\(why) while this rank was sending \(opName)")
         }
       }
@@ -260,7 +262,8 @@ final class RingDriver {
       return CollectiveError(a.code, "rank \(a.reporter) failed: \(a.message) (passed on by rank \(from))",
                              peerRank: nil, peer: nil, relayed: relay)
     }
-    return CollectiveError(a.code, a.message + " (reported by rank \(a.reporter), passed on by rank \(from))",
+    let via = a.reporter == from ? "" : ", passed on by rank \(from)"
+    return CollectiveError(a.code, a.message + " (reported by rank \(a.reporter)\(via))",
                            peerRank: culprit, peer: links.peerName(culprit), relayed: relay)
   }
 
