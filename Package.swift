@@ -77,7 +77,7 @@ let package = Package(
     .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth", "Launch"], path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", dependencies: ["GraphService"], path: "Sources/GraphServer"),
     .executableTarget(name: "Trainer", dependencies: ["Training", "RemoteAccess"], path: "Sources/Trainer"),
-    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient", "Parquet"],
+    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient", "Parquet", "Collective"],
                      path: "Sources/Bench"),
 
     // Tests (and what they share).

@@ -44,6 +44,37 @@ func expectedSum(_ i: Int, _ w: Int) -> Float {
   return s
 }
 
+/// Rank r's n test values, filled by repeating one period (the values cycle every 17).
+func testValues(_ n: Int, rank r: Int) -> [Float] {
+  let period = (0..<17).map { testValue($0, r) }
+  var out = [Float](repeating: 0, count: n)
+  out.withUnsafeMutableBufferPointer { p in
+    var i = 0
+    while i < n {
+      let k = min(17, n - i)
+      period.withUnsafeBufferPointer { UnsafeMutableRawPointer(p.baseAddress! + i).copyMemory(from: $0.baseAddress!, byteCount: k * 4) }
+      i += k
+    }
+  }
+  return out
+}
+
+/// The index of the first element that differs from the plain sum over `w` ranks (nil: none).
+func firstMismatch(_ buf: [Float], worldSize w: Int, divideBy d: Float = 1) -> Int? {
+  let period = (0..<17).map { expectedSum($0, w) / d }
+  return buf.withUnsafeBufferPointer { p -> Int? in
+    var i = 0
+    while i < p.count {
+      let k = min(17, p.count - i)
+      if memcmp(p.baseAddress! + i, period, k * 4) != 0 {
+        return (i..<(i + k)).first { p[$0] != period[$0 - i] }
+      }
+      i += k
+    }
+    return nil
+  }
+}
+
 /// A TCP ring of `w` ranks on 127.0.0.1 (ephemeral ports bound first), each rank connected on
 /// its own thread; `body` then runs on that thread with the rank's communicator.
 func withTCPRing<T>(_ w: Int, options: CollectiveOptions = .init(timeout: 10), secrets: [Secret]? = nil,
