@@ -22,6 +22,9 @@ func runCollectiveBenchmarks(_ report: BenchReport, quick: Bool) {
     return
   }
   let exe = executableDir() + "/gust-bench"
+  // The children link OpenBLAS (gust-bench does), whose idle pool threads spin in sched_yield
+  // at start-up: one thread, so the ranks get the cores.
+  setenv("OPENBLAS_NUM_THREADS", "1", 1)
   for megabytes in [4, 64] {
     let bytes = megabytes << 20
     let loopback = RawLoopback(bytes: bytes)

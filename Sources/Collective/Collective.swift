@@ -15,7 +15,9 @@ public enum ReduceOp: Sendable {
 
 public struct CollectiveOptions: Sendable {
   /// Seconds: the rendezvous deadline (connect, accept, handshake), and the longest an operation
-  /// waits without any progress on its links.
+  /// waits without any progress on its links. It must exceed the longest time one rank may spend
+  /// outside collectives while the others wait in one (rank 0 evaluating or checkpointing):
+  /// a live but busy rank and a stalled one look the same from the ring.
   public var timeout: Double = 60
   /// Ring messages carry at most this many floats (small values in tests reach every path).
   public var segmentFloats: Int = 1 << 18

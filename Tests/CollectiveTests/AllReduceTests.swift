@@ -50,6 +50,16 @@ final class AllReduceTests: XCTestCase {
     }
   }
 
+  /// Segments far larger than what the links buffer (32 MiB messages over TCP, whose buffers
+  /// hold a few MiB; 1 MiB over 256 KiB in-memory pipes) while both neighbours send at once:
+  /// a rank that blocked in send before receiving would deadlock here.
+  func testSegmentsLargerThanTheLinkBuffersDoNotDeadlock() {
+    runMatrix(2, counts: [16 << 20], segmentFloats: 8 << 20)
+    runMatrix(3, counts: [3 << 20], segmentFloats: 1 << 20)
+    runMatrix(2, counts: [1 << 20], segmentFloats: 1 << 18, memory: true)
+    runMatrix(4, counts: [1 << 20], segmentFloats: 1 << 18, memory: true)
+  }
+
   func testOddSegmentSizeInMemory() {
     for w in [2, 3, 5, 8] {
       runMatrix(w, counts: [0, 1, w - 1, w, w + 1, 1000, 20_003], segmentFloats: 7, memory: true)

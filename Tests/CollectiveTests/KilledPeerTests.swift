@@ -31,13 +31,16 @@ final class KilledPeerTests: XCTestCase {
     let secretBytes = Array("killed-peer-secret".utf8)
     try Data(secretBytes).write(to: URL(fileURLWithPath: root + "/secret"))
     let log = root + "/child.log"
-    FileManager.default.createFile(atPath: log, contents: nil)
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
     let child = Process()
     child.executableURL = URL(fileURLWithPath: exe)
     child.arguments = ["collective-rank", "--rank", "\(victim)", "--world-size", "\(w)",
                        "--port-file", root + "/port", "--endpoints-file", root + "/endpoints",
                        "--secret-file", root + "/secret", "--floats", "\(n)", "--iterations", "1000000",
                        "--timeout", "\(timeout)"]
+    var environment = ProcessInfo.processInfo.environment
+    environment["OPENBLAS_NUM_THREADS"] = "1"  // gust-bench links OpenBLAS; its pool would spin
+    child.environment = environment
     child.standardOutput = FileHandle(forWritingAtPath: log)
     child.standardError = FileHandle(forWritingAtPath: log)
     try child.run()
