@@ -24,6 +24,7 @@ final class RingDriver {
   private let stage: UnsafeMutableRawPointer
   private let header: UnsafeMutableRawPointer     // outgoing header of the message in flight
   private let inHeader: UnsafeMutableRawPointer   // incoming header from the left
+  private let returnBuffer: UnsafeMutableRawPointer  // reads of the right link's return direction
   /// Abort notice bytes arriving from the right, and whether the right link has ended.
   private var fromRight: [UInt8] = []
   private var rightEnded = false
@@ -40,12 +41,14 @@ final class RingDriver {
     stage = .allocate(byteCount: stageCapacity, alignment: 64)
     header = .allocate(byteCount: RingHeader.size, alignment: 8)
     inHeader = .allocate(byteCount: RingHeader.size, alignment: 8)
+    returnBuffer = .allocate(byteCount: 512, alignment: 8)
   }
 
   deinit {
     stage.deallocate()
     header.deallocate()
     inHeader.deallocate()
+    returnBuffer.deallocate()
   }
 
   var left: Int { (rank - 1 + worldSize) % worldSize }
@@ -274,13 +277,12 @@ final class RingDriver {
       if sendsDue { throw peerError(.peerClosed, right, "closed the connection before \(opName)") }
       return
     }
-    var buf = [UInt8](repeating: 0, count: 512)
     while true {
-      let io = buf.withUnsafeMutableBytes { links.read(.right, into: $0) }
+      let io = links.read(.right, into: UnsafeMutableRawBufferPointer(start: returnBuffer, count: 512))
       switch io {
       case .bytes(let n):
         if n == 0 { return }
-        fromRight += buf[..<n]
+        fromRight += UnsafeRawBufferPointer(start: returnBuffer, count: n)
         if fromRight.count >= RingHeader.size {
           let h: RingHeader
           switch RingHeader.parse(fromRight) {
