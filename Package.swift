@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "Proto", targets: ["Proto"]),
     .library(name: "Graph", targets: ["Graph"]),
     .library(name: "Net", targets: ["Net"]),
+    .library(name: "Collective", targets: ["Collective"]),
     .library(name: "GraphService", targets: ["GraphService"]),
     .library(name: "GraphClient", targets: ["GraphClient"]),
     .library(name: "Config", targets: ["Config"]),
@@ -56,6 +57,8 @@ let package = Package(
     // Graph client (trainers link it): routing, fan-out, merging, block sampling.
     .target(name: "GraphClient", dependencies: ["Graph", "Proto", "Net"]),
     .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams"), "COpenSSL"]),
+    // Data-parallel collectives among trainer ranks (ring all-reduce over Net links).
+    .target(name: "Collective", dependencies: ["Net", "Proto"]),
     // Subsystems.
     .target(name: "Model", dependencies: ["Tensor"]),
     .target(name: "Synth", dependencies: ["Parquet", "Rand"]),
@@ -78,7 +81,7 @@ let package = Package(
     .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth", "Launch", "Outputs"], path: "Sources/Launcher"),
     .executableTarget(name: "GraphServer", dependencies: ["GraphService"], path: "Sources/GraphServer"),
     .executableTarget(name: "Trainer", dependencies: ["Training", "RemoteAccess"], path: "Sources/Trainer"),
-    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient", "Parquet"],
+    .executableTarget(name: "Bench", dependencies: ["Tensor", "CBLAS", "Graph", "Net", "Proto", "GraphClient", "Parquet", "Collective"],
                      path: "Sources/Bench"),
 
     // Tests (and what they share).
@@ -88,6 +91,7 @@ let package = Package(
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
     .testTarget(name: "ProtoTests", dependencies: ["Proto"]),
     .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
+    .testTarget(name: "CollectiveTests", dependencies: ["Collective", "Net"]),
     .testTarget(name: "GraphServiceTests",
                 dependencies: ["GraphService", "GraphClient", "Graph", "Net", "Proto", "Tensor"]),
     .testTarget(name: "ConfigTests", dependencies: ["Config"]),
