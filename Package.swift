@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "Proto", targets: ["Proto"]),
     .library(name: "Graph", targets: ["Graph"]),
     .library(name: "Net", targets: ["Net"]),
+    .library(name: "Collective", targets: ["Collective"]),
     .library(name: "GraphService", targets: ["GraphService"]),
     .library(name: "GraphClient", targets: ["GraphClient"]),
     .library(name: "Config", targets: ["Config"]),
@@ -55,6 +56,8 @@ let package = Package(
     // Graph client (trainers link it): routing, fan-out, merging, block sampling.
     .target(name: "GraphClient", dependencies: ["Graph", "Proto", "Net"]),
     .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams"), "COpenSSL"]),
+    // Data-parallel collectives among trainer ranks (ring all-reduce over Net links).
+    .target(name: "Collective", dependencies: ["Net", "Proto"]),
     // Subsystems.
     .target(name: "Model", dependencies: ["Tensor"]),
     .target(name: "Synth", dependencies: ["Parquet", "Rand"]),
@@ -84,6 +87,7 @@ let package = Package(
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
     .testTarget(name: "ProtoTests", dependencies: ["Proto"]),
     .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
+    .testTarget(name: "CollectiveTests", dependencies: ["Collective", "Net"]),
     .testTarget(name: "GraphServiceTests",
                 dependencies: ["GraphService", "GraphClient", "Graph", "Net", "Proto", "Tensor"]),
     .testTarget(name: "ConfigTests", dependencies: ["Config"]),
