@@ -112,6 +112,43 @@ final class MultiRankTests: XCTestCase {
     XCTAssertNotNil(out[0].1.lastEvaluation[nc]?[.accuracy]?.val ?? nil)
   }
 
+  /// Val and test sets smaller than the world (2 items, 4 ranks: two ranks score nothing):
+  /// every rank gets the metrics one rank computes over the whole sets with the same parameters.
+  func testEvaluationSetsSmallerThanTheWorld() throws {
+    Threads.configure(1)
+    let s = try Synthetic(papers: 12, authors: 6, parts: 2)
+    defer { s.remove() }
+    let yaml = Synthetic.yaml(epochs: 1, layers: 1, batch: 2, extra: "eval_fanout: \"-1\"",
+                              tasks: [Synthetic.nc, Synthetic.nr].joined(separator: "\n"))
+    let comms = InMemoryGroup.make(worldSize: 4)
+    let out = try Self.onRanks(4) { r -> (Trainer, [String: [EvalMetric: (val: Double?, test: Double?)]]) in
+      let (t, _) = try s.makeTrainer(yaml: yaml, seed: 2, reducer: CollectiveReducer(comms[r]))
+      _ = try t.run()
+      return (t, try t.evaluate(splits: [.val, .test]))
+    }
+    let sizes = out.map { $0.0.valItems[0]?.count ?? -1 }
+    XCTAssertEqual(sizes.reduce(0, +), 2, "\(sizes)")
+    XCTAssertEqual(sizes.filter { $0 == 0 }.count, 2)
+    // One rank with the same parameters and embedding rows scores the whole sets.
+    let (one, oneAccess) = try s.makeTrainer(yaml: yaml, seed: 2)
+    let a = one.model.arena, b = out[0].0.model.arena
+    a.values.update(from: b.values, count: a.count)
+    for ty in one.plan.embeddingTypes {
+      try out[0].0.graph.dumpEmbeddings(ntype: ty, directory: s.root + "/emb")
+      try oneAccess.loadEmbeddings(ntype: ty, directory: s.root + "/emb", optimizerState: false)
+    }
+    let whole = try one.evaluate(splits: [.val, .test])
+    XCTAssertEqual(whole.count, 2)
+    for (id, m) in whole {
+      for (metric, v) in m {
+        for r in 0..<4 {
+          XCTAssertEqual(out[r].1[id]?[metric]?.val ?? -1, v.val ?? -2, accuracy: 1e-6, "\(id) \(metric) val, rank \(r)")
+          XCTAssertEqual(out[r].1[id]?[metric]?.test ?? -1, v.test ?? -2, accuracy: 1e-6, "\(id) \(metric) test, rank \(r)")
+        }
+      }
+    }
+  }
+
   /// Evaluation counts reduce exactly (not a mean of per-rank means): shares of one accumulator merged across 3 ranks (one
   /// of them empty) give the metrics of the whole, for every accumulator kind.
   func testEvaluationReductionIsExact() throws {
