@@ -70,15 +70,16 @@ enum TrainBench {
   /// One epoch of the anchor YAML on `scale`: through the launcher (`gust train`, 1 trainer and
   /// 1 server, like GraphStorm's run) or, with `local`, one `gust-trainer --local` reading the
   /// partition in-process.
-  /// `trainers` > 1: that many ranks through the launcher, one compute thread each (on this
-  /// 2-core machine 1 trainer uses both cores); the epoch time is rank 0's.
-  static func train(_ scale: String, gust: String, trainer: String, local: Bool, label: String, trainers: Int = 1) -> Run? {
+  /// `trainers` > 1: that many ranks through the launcher; the epoch time is rank 0's.
+  /// `trainerThreads`: each trainer's `--trainer-threads` (nil: every core, the default).
+  static func train(_ scale: String, gust: String, trainer: String, local: Bool, label: String, trainers: Int = 1,
+                    trainerThreads: Int? = nil) -> Run? {
     let tag = "\(scale)\(local ? "-local" : "")\(trainers > 1 ? "-t\(trainers)" : "")"
     let ws = "\(data)/train-\(tag)-ws"
     _ = runMeasured(["/bin/rm", "-rf", ws], logPath: "/dev/null")
     let log = "\(data)/train-\(tag).log"
     let common = ["--part-config", graphConfig(scale), "--cf", anchorDir + "/acm_mt.yaml", "--workspace", ws, "--num-epochs", "1"]
-    let threads = trainers > 1 ? ["--trainer-threads", "\(max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) / trainers))"] : []
+    let threads = trainerThreads.map { ["--trainer-threads", "\($0)"] } ?? []
     let argv = local ? [trainer] + common + ["--local"]
                      : [gust, "train", "--num-trainers", "\(trainers)", "--num-servers", "1"] + threads + common
     let m = runSampled(argv, logPath: log)
@@ -150,7 +151,7 @@ func runTrainBenchmarks(_ report: BenchReport, quick: Bool, explicit: Bool) {
              note: "all processes; median of \(n); baseline: GraphStorm (DGL loop 1500 RSS)")
   report.add("train_medium_job_seconds", value: runs.map(\.wallSeconds).sorted()[n / 2], unit: "s", baseline: 784, goal: "-",
              note: "whole job: start-up, epoch, evaluation; baseline: GraphStorm")
-  // Issue 7: two trainers (a TCP ring, each half the items, one thread each) beside one.
+  // Issue 7: two trainers (a TCP ring, each half the items, each with the default threads) beside one.
   var two: [TrainBench.Run] = []
   for _ in 0..<(quick ? 1 : 3) {
     if let r = TrainBench.train("medium", gust: gust, trainer: trainer, local: false, label: "medium, 2 trainers", trainers: 2) { two.append(r) }
@@ -158,7 +159,7 @@ func runTrainBenchmarks(_ report: BenchReport, quick: Bool, explicit: Bool) {
   if !two.isEmpty {
     let t2 = two.map(\.epochSeconds).sorted()[two.count / 2]
     report.add("train_medium_2trainers_epoch_seconds", value: t2, unit: "s", baseline: median.epochSeconds, goal: "<= 1 trainer's",
-               note: "gust train --num-trainers 2 (1 thread each) + 1 server; median of \(two.count); baseline: 1 trainer above")
+               note: "gust train --num-trainers 2 + 1 server; median of \(two.count); baseline: 1 trainer above")
     report.add("train_medium_2trainers_speedup", value: median.epochSeconds / t2, unit: "x", baseline: 1, goal: ">= 1",
                note: "1-trainer epoch / 2-trainer epoch, same run and load")
   }
