@@ -149,6 +149,29 @@ final class MultiRankTests: XCTestCase {
     }
   }
 
+  /// Early stopping with two ranks: both evaluate, agree, and stop at the same step.
+  func testEarlyStoppingIsAgreed() throws {
+    Threads.configure(1)
+    let s = try Synthetic(papers: 60, authors: 20, parts: 2)
+    defer { s.remove() }
+    let yaml = Synthetic.yaml(epochs: 5, layers: 1, batch: 8, extra: """
+      use_early_stop: true
+      early_stop_rounds: 1
+      early_stop_strategy: consecutive_increase
+      model_select_task: node_regression-paper-label_reg
+      """, tasks: [Synthetic.nc, Synthetic.nr].joined(separator: "\n"))
+    let comms = InMemoryGroup.make(worldSize: 2)
+    let out = try Self.onRanks(2) { r -> RunSummary in
+      let (t, _) = try s.makeTrainer(yaml: yaml, overrides: ["--lr", "1e-12", "--sparse-optimizer-lr", "1e-12"], seed: 4,
+                                     reducer: CollectiveReducer(comms[r]))
+      return try t.run()
+    }
+    XCTAssertTrue(out[0].stoppedEarly && out[1].stoppedEarly)
+    XCTAssertEqual(out[0].epochsCompleted, 2, "a flat score stops the run at the second evaluation")
+    XCTAssertEqual(out[0].globalStep, out[1].globalStep)
+    XCTAssertEqual(out[0].selection, out[1].selection)
+  }
+
   /// Evaluation counts reduce exactly (not a mean of per-rank means): shares of one accumulator merged across 3 ranks (one
   /// of them empty) give the metrics of the whole, for every accumulator kind.
   func testEvaluationReductionIsExact() throws {
