@@ -69,8 +69,9 @@ let package = Package(
     // Subsystem: embedding and prediction files (Parquet/CSV chunks, raw ids, info JSON, remap).
     .target(name: "Outputs", dependencies: ["Parquet", "Graph"]),
 
-    // Services: the training loop (no networking: a remote GraphAccess is injected).
-    .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor", "Outputs"]),
+    // Services: the training loop (graph access over the network is injected; ranks join
+    // through Collective's ring).
+    .target(name: "Training", dependencies: ["Model", "Config", "Graph", "Tensor", "Outputs", "Collective", "Net"]),
     // The adapter: Training's GraphAccess over a GraphClient talking to gust-server processes.
     .target(name: "RemoteAccess", dependencies: ["Training", "GraphClient", "Graph", "Net", "Rand", "Tensor"]),
 
@@ -99,7 +100,7 @@ let package = Package(
     .testTarget(name: "SynthTests", dependencies: ["Synth", "Parquet", "Config"]),
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
     .testTarget(name: "LaunchTests", dependencies: ["Launch", "Config", "Graph"]),
-    .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Model", "Config", "Graph", "Tensor"]),
+    .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Collective", "Net", "Model", "Config", "Graph", "Tensor"]),
     .testTarget(name: "OutputsTests", dependencies: ["TestSupport", "Outputs", "Training", "Parquet", "Graph", "Config"]),
     .testTarget(name: "RemoteAccessTests",
                 dependencies: ["TestSupport", "RemoteAccess", "Training", "GraphClient", "GraphService", "Graph", "Net", "Config", "Rand", "Tensor"]),

@@ -70,13 +70,18 @@ enum TrainBench {
   /// One epoch of the anchor YAML on `scale`: through the launcher (`gust train`, 1 trainer and
   /// 1 server, like GraphStorm's run) or, with `local`, one `gust-trainer --local` reading the
   /// partition in-process.
-  static func train(_ scale: String, gust: String, trainer: String, local: Bool, label: String) -> Run? {
-    let ws = "\(data)/train-\(scale)\(local ? "-local" : "")-ws"
+  /// `trainers` > 1: that many ranks through the launcher; the epoch time is rank 0's.
+  /// `trainerThreads`: each trainer's `--trainer-threads` (nil: every core, the default).
+  static func train(_ scale: String, gust: String, trainer: String, local: Bool, label: String, trainers: Int = 1,
+                    trainerThreads: Int? = nil) -> Run? {
+    let tag = "\(scale)\(local ? "-local" : "")\(trainers > 1 ? "-t\(trainers)" : "")"
+    let ws = "\(data)/train-\(tag)-ws"
     _ = runMeasured(["/bin/rm", "-rf", ws], logPath: "/dev/null")
-    let log = "\(data)/train-\(scale)\(local ? "-local" : "").log"
+    let log = "\(data)/train-\(tag).log"
     let common = ["--part-config", graphConfig(scale), "--cf", anchorDir + "/acm_mt.yaml", "--workspace", ws, "--num-epochs", "1"]
+    let threads = trainerThreads.map { ["--trainer-threads", "\($0)"] } ?? []
     let argv = local ? [trainer] + common + ["--local"]
-                     : [gust, "train", "--num-trainers", "1", "--num-servers", "1"] + common
+                     : [gust, "train", "--num-trainers", "\(trainers)", "--num-servers", "1"] + threads + common
     let m = runSampled(argv, logPath: log)
     guard m.status == 0 else { print("  train (\(label)): \(local ? "gust-trainer" : "gust train") failed (exit \(m.status)): see \(log)"); return nil }
     guard let text = try? String(contentsOfFile: ws + "/metrics.jsonl", encoding: .utf8) else {
@@ -146,6 +151,18 @@ func runTrainBenchmarks(_ report: BenchReport, quick: Bool, explicit: Bool) {
              note: "all processes; median of \(n); baseline: GraphStorm (DGL loop 1500 RSS)")
   report.add("train_medium_job_seconds", value: runs.map(\.wallSeconds).sorted()[n / 2], unit: "s", baseline: 784, goal: "-",
              note: "whole job: start-up, epoch, evaluation; baseline: GraphStorm")
+  // Issue 7: two trainers (a TCP ring, each half the items, each with the default threads) beside one.
+  var two: [TrainBench.Run] = []
+  for _ in 0..<(quick ? 1 : 3) {
+    if let r = TrainBench.train("medium", gust: gust, trainer: trainer, local: false, label: "medium, 2 trainers", trainers: 2) { two.append(r) }
+  }
+  if !two.isEmpty {
+    let t2 = two.map(\.epochSeconds).sorted()[two.count / 2]
+    report.add("train_medium_2trainers_epoch_seconds", value: t2, unit: "s", baseline: median.epochSeconds, goal: "<= 1 trainer's",
+               note: "gust train --num-trainers 2 + 1 server; median of \(two.count); baseline: 1 trainer above")
+    report.add("train_medium_2trainers_speedup", value: median.epochSeconds / t2, unit: "x", baseline: 1, goal: ">= 1",
+               note: "1-trainer epoch / 2-trainer epoch, same run and load")
+  }
   if let l = TrainBench.train("medium", gust: gust, trainer: trainer, local: true, label: "medium, local") {
     report.add("train_medium_local_epoch_seconds", value: l.epochSeconds, unit: "s", baseline: 715, goal: "<= 71.5",
                note: "gust-trainer --local (partition mapped in-process, no server); 1 run")

@@ -58,6 +58,9 @@ public final class Child {
   public internal(set) var status: ExitStatus?
   /// The launcher sent it SIGTERM/SIGKILL (its exit is then expected, not a failure).
   public internal(set) var stopRequested = false
+  /// The order in which children were reaped (0 for the first; Int.max while running).
+  public internal(set) var endOrder = Int.max
+  nonisolated(unsafe) static var reaped = 0
 
   init(spec: ProcessSpec, pid: pid_t, outputFD: Int32, logFD: Int32, echo: Bool, tailLimit: Int) {
     self.spec = spec
@@ -173,8 +176,8 @@ public final class Child {
     guard status == nil else { return true }
     var s: Int32 = 0
     let r = waitpid(pid, &s, WNOHANG)
-    if r == pid { status = ExitStatus(waitStatus: s); return true }
-    if r < 0 && errno == ECHILD { status = .exited(255); return true }
+    if r == pid { status = ExitStatus(waitStatus: s); endOrder = Child.reaped; Child.reaped += 1; return true }
+    if r < 0 && errno == ECHILD { status = .exited(255); endOrder = Child.reaped; Child.reaped += 1; return true }
     return false
   }
 }

@@ -186,9 +186,10 @@ public final class LaunchJob {
     for c in supervisor.children where c.spec.role == .server {
       if let s = c.status { return .failed(c, s.succeeded ? "stopped while the job was running" : "\(s)") }
     }
-    for c in supervisor.children where c.spec.role == .trainer {
-      if let s = c.status, !s.succeeded { return .failed(c, "\(s)") }
-    }
+    // The first trainer to fail is the cause: when one rank dies the others fail at their next
+    // collective step, often within the same poll round, so order by when each was reaped.
+    let failed = supervisor.children.filter { $0.spec.role == .trainer && $0.status.map { !$0.succeeded } == true }
+    if let c = failed.min(by: { $0.endOrder < $1.endOrder }) { return .failed(c, "\(c.status!)") }
     return nil
   }
 
@@ -227,6 +228,7 @@ public final class LaunchJob {
         + "(it holds \(plan.lockFile)); give another --workspace")
     }
     for s in plan.servers { unlink(s.portFile!) }
+    for r in 0..<plan.worldSize { unlink(plan.ringPortFile(rank: r)) }
     unlink(plan.serversFile)
     let secret: Secret
     do { secret = try Secret.random(count: 32) } catch { throw LaunchError(.runtime, "\(cmd): cannot create the job secret: \(error)") }
@@ -241,6 +243,7 @@ public final class LaunchJob {
   /// The secret, port files and servers file mean nothing after the job: removed.
   func cleanRunFiles() {
     for s in plan.servers { unlink(s.portFile!) }
+    for r in 0..<plan.worldSize { unlink(plan.ringPortFile(rank: r)) }
     unlink(plan.serversFile)
     unlink(plan.secretFile)
   }

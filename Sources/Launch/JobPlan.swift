@@ -74,10 +74,18 @@ public struct JobPlan: Equatable, Sendable {
     }
     var trainers: [ProcessSpec] = []
     let world = o.numTrainers  // one host until the multi-host issue: world size = trainers
+    // Several trainers join a TCP ring: rank r listens on its host at a free port it publishes
+    // as run/ring-<r>.port (the trainers read each other's; `RingRendezvous`).
+    let ringPeers = (0..<world).map { endpoint(partHosts[$0 % max(numParts, 1)].ip, 0) }.joined(separator: ",")
     for r in 0..<world {
       var args = ["--part-config", o.partConfig, "--cf", o.configFile, "--workspace", ws,
                   "--rank", "\(r)", "--world-size", "\(world)", "--seed", "\(o.seed)"]
-      if o.localTrainer { args.append("--local") } else { args += ["--servers-file", serversFile, "--secret-file", secret] }
+      if o.localTrainer { args.append("--local") } else { args += ["--servers-file", serversFile] }
+      if !o.localTrainer || world > 1 { args += ["--secret-file", secret] }
+      if world > 1 {
+        args += ["--ring-peers", ringPeers, "--ring-dir", run]
+        if let t = o.ringTimeout { args += ["--ring-timeout", "\(t)"] }
+      }
       if o.resume { args.append("--resume") }
       if o.mode == .infer { args.append("--inference") }
       if let m = o.metricsFile { args += ["--metrics-file", m] }
@@ -94,6 +102,9 @@ public struct JobPlan: Equatable, Sendable {
                    secretFile: secret, serversFile: serversFile, lockFile: run + "/lock", servers: servers,
                    trainers: trainers, embedDim: embedDim, embedAllTypes: embedAllTypes)
   }
+
+  /// Where rank r publishes its ring port (several trainers).
+  public func ringPortFile(rank r: Int) -> String { "\(runDir)/ring-\(r).port" }
 
   /// The servers file's JSON for the bound endpoints, `endpoints[p][s]` = "ip:port".
   public static func serversJSON(_ endpoints: [[String]]) -> String {
@@ -114,6 +125,9 @@ public struct JobPlan: Equatable, Sendable {
     }
     for t in trainers {
       lines.append("  \(t.name): gust-trainer on \(t.host), rank \(t.rank)/\(worldSize)  → \(t.logPath)")
+    }
+    if worldSize > 1 {
+      lines.append("ring: \(worldSize) trainers all-reduce gradients over TCP; rank r publishes its port in \(runDir)/ring-<r>.port")
     }
     lines.append("files: secret \(secretFile) (0600), servers \(serversFile), logs \(logDir)/")
     return lines

@@ -38,6 +38,9 @@ public struct LaunchOptions: Equatable, Sendable {
   public var serverThreads: Int?
   /// Trainers' `--server-timeout`: seconds a server may take to answer (theirs defaults to 60).
   public var serverTimeout: Double?
+  /// Trainers' `--ring-timeout` (several trainers): seconds for the ring's rendezvous and
+  /// every collective step; a dead or silent rank fails the others within it (theirs defaults to 60).
+  public var ringTimeout: Double?
   /// Lines of a failed process's log printed with the failure.
   public var tailLines = 20
   /// The YAML override flags (paths of `*_path` keys made absolute), passed to every trainer.
@@ -67,6 +70,7 @@ public struct LaunchOptions: Equatable, Sendable {
         --dry-run               check the config against the graph, print the plan, start nothing
         --server-start-timeout SECONDS  (default 120)   --grace-period SECONDS (SIGTERM→SIGKILL, default 10)
         --server-timeout SECONDS  a trainer fails (and with it the job) when a server is silent that long (default 60)
+        --ring-timeout SECONDS    several trainers: a trainer fails when another rank is dead or silent that long (default 60)
         --log-interval N, --metrics-file F, --trainer-threads N, --server-threads N   passed on
         --local-trainer         trainers read the partitions in-process instead of through the servers (tests)
       Any other flag overrides a YAML key (--num-epochs 3, --lr 0.01); --task id.key=value a task key.
@@ -136,6 +140,7 @@ public struct LaunchOptions: Equatable, Sendable {
       case "--trainer-threads": o.trainerThreads = try int(min: 1)
       case "--server-threads": o.serverThreads = try int(min: 1)
       case "--server-timeout": o.serverTimeout = try seconds()
+      case "--ring-timeout": o.ringTimeout = try seconds()
       case "-h", "--help": throw bad("--help is answered before parsing (LaunchOptions.isHelpRequest)")
       default:
         guard flag.hasPrefix("--") else { throw bad("unexpected argument '\(flag)'") }

@@ -205,6 +205,8 @@ public final class ClientGraphAccess: GraphAccess {
   // MARK: Embeddings
 
   public func embeddingWidth(ntype: Int) -> Int? { widths[ntype] }
+  /// The servers hold one copy of the rows for every trainer.
+  public var embeddingsShared: Bool { true }
 
   func width(_ ntype: Int) throws -> Int {
     guard let w = widths[ntype] else {

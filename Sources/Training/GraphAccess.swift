@@ -50,6 +50,11 @@ public protocol GraphAccess: AnyObject {
   /// Width of node type `ntype`'s learnable embedding rows, or nil when it has none.
   func embeddingWidth(ntype: Int) -> Int?
 
+  /// True when every rank of the job reads and writes the same embedding rows (graph
+  /// servers): one rank pushes a step's gradients. False when each rank holds its own copy
+  /// (`LocalGraphAccess`): every rank applies the same pushes to its copy.
+  var embeddingsShared: Bool { get }
+
   /// Learnable embedding rows of `ntype` for `ids` (`ids.count × width`, row-major).
   func pullEmbeddings(ntype: Int, ids: [Int64]) throws -> [Float]
 

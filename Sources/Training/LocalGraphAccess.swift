@@ -321,6 +321,8 @@ public final class LocalGraphAccess: GraphAccess {
   // MARK: Embeddings
 
   public func embeddingWidth(ntype: Int) -> Int? { widths[ntype] }
+  /// Every rank (process or test thread) holds its own copy of the rows.
+  public var embeddingsShared: Bool { false }
 
   func shards(_ ntype: Int) throws -> (shards: [Shard], width: Int) {
     guard let s = embeddings[ntype], let w = widths[ntype] else {

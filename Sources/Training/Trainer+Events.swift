@@ -7,8 +7,8 @@ import Tensor
 extension Trainer {
   public enum Split: String { case val, test }
 
-  /// Evaluates every task on `splits` (rank 0's work today; the count types merge across ranks
-  /// once the collective lands). Returns `[task id][metric] → (val, test)`.
+  /// Evaluates every task on `splits`: each rank its share of the items, the counts merged
+  /// across ranks (every rank gets the same metrics). Returns `[task id][metric] → (val, test)`.
   public func evaluate(splits: [Split]) throws -> [String: [EvalMetric: (val: Double?, test: Double?)]] {
     let ev = Evaluator(model: model, builder: builder)
     var out: [String: [EvalMetric: (val: Double?, test: Double?)]] = [:]
@@ -16,8 +16,8 @@ extension Trainer {
       var vals: [EvalMetric: Double?] = [:], tests: [EvalMetric: Double?] = [:]
       for split in splits {
         guard let items = (split == .val ? valItems[t] : testItems[t]) else { continue }
-        let seed = deriveSeed(base: options.seed, task: t, salt: split == .val ? 0x56414C : 0x54455354)
-        let acc = try ev.evaluate(task, items: items, seed: seed, tape: tape)
+        let seed = deriveSeed(base: options.seed, rank: options.rank, task: t, salt: split == .val ? 0x56414C : 0x54455354)
+        let acc = try reduceAcrossRanks(try ev.evaluate(task, items: items, seed: seed, tape: tape), task: task)
         for m in task.config.evalMetrics {
           if split == .val { vals[m] = acc.value(m) } else { tests[m] = acc.value(m) }
         }
@@ -51,10 +51,9 @@ extension Trainer {
     log.info(title + "\n" + RunLog.table(["task", "metric"] + splits.map(\.rawValue), rows))
   }
 
-  /// Evaluates val and test, updates model selection, decides early stopping (every rank
-  /// follows rank 0's decision).
+  /// Evaluates val and test (every rank its share), updates model selection, decides early
+  /// stopping (every rank follows rank 0's decision).
   func evaluateAndSelect() throws -> Bool {
-    guard log.isLeader else { return try reducer.agree(false) }
     let r = try evaluate(splits: [.val, .test])
     lastEvaluation = r
     report(r, title: "evaluation at epoch \(epoch), step \(globalStep):", splits: [.val, .test])

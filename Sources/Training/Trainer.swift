@@ -18,6 +18,8 @@ public struct RunOptions {
   public var logInterval = 20
   /// Test hook: stop (as if killed) once this many optimiser steps have been taken.
   public var stopAfterSteps: Int?
+  /// Test hook: called after every optimiser step (e.g. to compare ranks' parameters).
+  public var afterStep: ((Trainer) -> Void)?
   /// The YAML text and override flags, copied into checkpoints.
   public var configText: String?
   public var overrides: [String] = []
@@ -86,6 +88,9 @@ public final class Trainer {
     self.graph = graph
     self.options = options
     self.reducer = reducer
+    guard reducer.worldSize == options.worldSize, reducer.rank == options.rank else {
+      throw TrainingError(.badInput, "rank \(options.rank) of \(options.worldSize) was given a reducer for rank \(reducer.rank) of \(reducer.worldSize)")
+    }
     model = MultiTaskModel(encoder: plan.encoder, tasks: plan.tasks.map(\.spec), seed: deriveSeed(base: options.seed, salt: stableHash("model")))
     adam = Adam(arena: model.arena, lr: Float(plan.config.training.lr), weightDecay: Float(plan.config.training.wdL2Norm))
     builder = BatchBuilder(graph: graph, plan: plan)
@@ -123,8 +128,10 @@ public final class Trainer {
         perPass.append(nb)
         sizes.append(B)
       }
-      valItems.append(validation && !inference ? try load(m.val, "val") : nil)
-      testItems.append(validation || inference ? try load(m.test, "test") : nil)
+      // Evaluation items: every rank scores a contiguous share; the counts are reduced exactly.
+      let W = options.worldSize, r = options.rank
+      valItems.append(validation && !inference ? try load(m.val, "val").map { Trainer.evaluationShare($0, rank: r, worldSize: W) } : nil)
+      testItems.append(validation || inference ? try load(m.test, "test").map { Trainer.evaluationShare($0, rank: r, worldSize: W) } : nil)
     }
     schedule = Schedule(batchesPerPass: perPass, batchSize: sizes)
     lossSums = [Double](repeating: 0, count: plan.tasks.count)
@@ -140,6 +147,7 @@ public final class Trainer {
     } else if let r = tc.restoreModelPath {
       try restore(from: r)
     }
+    try broadcastParameters()
     let E = tc.numEpochs, S = schedule.stepsPerEpoch
     log.info("training \(plan.tasks.count) tasks for \(E) epochs of \(S) steps on rank \(options.rank) of \(options.worldSize)")
     for (t, task) in plan.tasks.enumerated() {
@@ -161,8 +169,9 @@ public final class Trainer {
         step += 1
         globalStep += 1
         steps += 1
+        options.afterStep?(self)
         if globalStep % max(1, options.logInterval) == 0 || step == S {
-          progress(S: S, E: E, since: intervalStart, runStart: runStart, stepsAtStart: stepsAtStart)
+          try progress(S: S, E: E, since: intervalStart, runStart: runStart, stepsAtStart: stepsAtStart)
           intervalStart = Date()
         }
         let last = step == S
@@ -191,6 +200,8 @@ public final class Trainer {
     }
     if stopped { log.info("early stopping at step \(globalStep): \(plan.config.modelSelectionTask.id) \(plan.config.modelSelectionTask.majorMetric) stopped improving") }
     if !interrupted { finish() }
+    let digest = try checkRanksInSync()
+    if options.worldSize > 1 { options.print(String(format: "rank %d of %d: parameters digest %016llx", options.rank, options.worldSize, digest)) }
     let best = selection.kept.max { a, b in
       switch (a.score, b.score) {
       case (nil, _): return true
@@ -266,14 +277,13 @@ public final class Trainer {
     try reducer.reduce(arena.gradients, count: arena.count)
     if let mg = tc.maxGradNorm { clipGradientNorm(arena.gradients, count: arena.count, maxNorm: Float(mg)) }
     adam.step(arena)
-    for (t, p) in pushes.sorted(by: { $0.key < $1.key }) {
-      try graph.pushEmbeddingGradients(ntype: t, ids: p.ids, grads: p.grads, lr: Float(tc.sparseOptimizerLR))
-    }
+    try pushEmbeddingGradients(pushes)
   }
 
-  func progress(S: Int, E: Int, since: Date, runStart: Date, stepsAtStart: Int) {
+  func progress(S: Int, E: Int, since: Date, runStart: Date, stepsAtStart: Int) throws {
     guard lossSteps > 0 else { return }
     let n = Double(lossSteps)
+    let (lossSums, lossTotal) = try lossesAcrossRanks()
     let elapsed = Date().timeIntervalSince(runStart)
     let rate = Double(globalStep - stepsAtStart) / max(elapsed, 1e-9)
     let remaining = Double((E - epoch - 1) * S + (S - step))
@@ -288,8 +298,8 @@ public final class Trainer {
                 ("loss", .double(lossTotal / n))])
     log.info(parts.joined(separator: " | "))
     if PhaseTimes.enabled { log.info("phases so far: " + phases.summary(steps: step)) }
-    for t in lossSums.indices { lossSums[t] = 0 }
-    lossTotal = 0
+    for t in lossSums.indices { self.lossSums[t] = 0 }
+    self.lossTotal = 0
     lossSteps = 0
   }
 }

@@ -1,3 +1,4 @@
+import Collective
 import Config
 import Foundation
 import Graph
@@ -8,8 +9,15 @@ import Tensor
 ///
 ///     gust-trainer --part-config P --cf Y [--workspace W] [--rank R --world-size N] [--seed S]
 ///                  (--local | --servers-file F --secret-file F [--server-timeout S] | --dry-run)
+///                  [--ring-peers H:P,H:P,… [--ring-dir D] [--ring-timeout S]]
 ///                  [--resume] [--inference] [--metrics-file F] [--log-interval N] [--threads N]
 ///                  [--<yaml-key> value …] [--task <task id>.<key>=<value> …]
+///
+/// `--world-size W > 1` joins a TCP ring (`Collective.TCPRing`, authenticated with
+/// `--secret-file`): rank r listens on entry r of `--ring-peers`; an entry with port 0 is
+/// resolved through `--ring-dir` (rank r binds an ephemeral port and writes `D/ring-r.port`,
+/// then reads the others' files, all within `--ring-timeout` seconds, default 60, which also
+/// bounds every collective).
 ///
 /// `--servers-file` runs read the graph through `gust-server` processes with a `GraphAccess` the
 /// executable injects (`RemoteGraphFactory`; Training itself has no networking); they leave the
@@ -40,10 +48,16 @@ public struct TrainerCommand: Equatable, Sendable {
   public var threads: Int?
   /// The YAML override flags, as given.
   public var overrideArgs: [String] = []
+  /// `--ring-peers`: where each rank listens (`host:port`, port 0 = learn it from `ringDir`).
+  public var ringPeers: [String] = []
+  public var ringDir: String?
+  /// Seconds for the ring's rendezvous and every collective operation.
+  public var ringTimeout: Double = 60
 
   public static let usage = """
     usage: gust-trainer --part-config P --cf Y [--workspace W] [--rank R --world-size N] [--seed S]
                         (--local | --servers-file F --secret-file F [--server-timeout S] | --dry-run)
+                        [--ring-peers H:P,H:P,… [--ring-dir D] [--ring-timeout S]]
                         [--resume] [--inference] [--metrics-file F] [--log-interval N] [--threads N]
                         [--<yaml-key> value …] [--task <task id>.<key>=<value> …]
 
@@ -51,6 +65,9 @@ public struct TrainerCommand: Equatable, Sendable {
     process; --servers-file (JSON {"partitions": [["host:port", …], …]}) and --secret-file read
     the graph through gust-server processes (each reply within --server-timeout seconds,
     default 60); --dry-run validates the config against the graph, prints the plan and exits.
+    --world-size W > 1 joins the other ranks in a TCP ring: --ring-peers lists where each rank
+    listens (port 0: rank r binds a free port and writes it to --ring-dir/ring-r.port), and
+    --secret-file authenticates the links; every collective step has --ring-timeout seconds.
     Other flags override YAML keys (--num-epochs 3, --save-model-path M).
     """
 
@@ -106,6 +123,12 @@ public struct TrainerCommand: Equatable, Sendable {
       case "--metrics-file": c.metricsFile = try v()
       case "--log-interval": c.logInterval = try n()
       case "--threads": c.threads = try n()
+      case "--ring-peers": c.ringPeers = try v().split(separator: ",").map { String($0) }
+      case "--ring-dir": c.ringDir = try v()
+      case "--ring-timeout":
+        let t = try v()
+        guard let x = Double(t), x > 0, x.isFinite else { throw bad("--ring-timeout takes seconds > 0, got '\(t)'") }
+        c.ringTimeout = x
       case "-h", "--help": throw bad("help requested\n" + usage)
       default:
         // A YAML override: the flag and the values up to the next flag.
@@ -119,6 +142,15 @@ public struct TrainerCommand: Equatable, Sendable {
     guard c.rank >= 0 && c.rank < c.worldSize else { throw bad("--rank \(c.rank) is outside 0..<\(c.worldSize) (--world-size)") }
     guard c.logInterval >= 1 else { throw bad("--log-interval must be ≥ 1") }
     if c.local && c.serversFile != nil { throw bad("give --local or --servers-file, not both") }
+    if c.worldSize > 1 && !c.dryRun {
+      guard c.ringPeers.count == c.worldSize else {
+        throw bad("--world-size \(c.worldSize) needs --ring-peers with \(c.worldSize) host:port entries (got \(c.ringPeers.count))")
+      }
+      guard c.secretFile != nil else { throw bad("--world-size \(c.worldSize) needs --secret-file (the ring's links are authenticated)") }
+      if c.ringPeers.contains(where: { $0.hasSuffix(":0") }) && c.ringDir == nil {
+        throw bad("--ring-peers entries with port 0 need --ring-dir (where ranks publish their ports)")
+      }
+    }
     if !c.local && !c.dryRun {
       guard c.serversFile != nil else { throw bad("give --local (read the partitions in this process) or --servers-file and --secret-file") }
       guard c.secretFile != nil else { throw bad("--servers-file needs --secret-file") }
@@ -180,9 +212,6 @@ public struct TrainerCommand: Equatable, Sendable {
     guard FileManager.default.changeCurrentDirectoryPath(ws) else {
       throw TrainingError(.badInput, "--workspace: cannot enter \(ws)")
     }
-    guard worldSize == 1 else {
-      throw TrainingError(.badInput, "--world-size \(worldSize): several trainers need the gradient all-reduce, which is not in this build; use --world-size 1")
-    }
     let access: GraphAccess
     if local {
       let l = try LocalGraphAccess(configPath: part)
@@ -195,6 +224,9 @@ public struct TrainerCommand: Equatable, Sendable {
         secretFile: absolute(secretFile!), rank: rank, worldSize: worldSize, embeddingTypes: plan.embeddingTypes,
         embeddingWidth: plan.encoder.embeddingSize, seed: seed, timeout: serverTimeout))
     }
+    let reducer: GradientReducer = worldSize == 1 ? IdentityReducer()
+      : CollectiveReducer(try RingRendezvous(rank: rank, peers: ringPeers, directory: ringDir.map(absolute),
+                                             secretFile: absolute(secretFile!), timeout: ringTimeout).connect(print: print))
     var o = RunOptions()
     o.rank = rank
     o.worldSize = worldSize
@@ -208,7 +240,8 @@ public struct TrainerCommand: Equatable, Sendable {
     o.overrides = overrideArgs
     o.partConfigPath = part
     o.print = print
-    let trainer = try Trainer(plan: plan, graph: access, options: o, inference: inference)
+    let trainer = try Trainer(plan: plan, graph: access, options: o, reducer: reducer, inference: inference)
+    defer { (reducer as? CollectiveReducer)?.communicator.close() }
     if inference { _ = try trainer.runInference() } else { try trainer.saveEmbeddingsAfterTraining(try trainer.run()) }
   }
 }

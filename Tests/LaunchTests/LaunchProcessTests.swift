@@ -90,15 +90,74 @@ final class LaunchProcessTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: workspace))
   }
 
-  func testSeveralTrainersSurfaceTheTrainersErrorAndStopTheServers() throws {
-    let r = try Gust.run(train(["--num-trainers", "2", "--num-servers", "2"], local: true), in: Self.root)
-    XCTAssertEqual(r.code, 1, r.all)
-    XCTAssertTrue(r.err.contains("gust train: error: trainer "), r.all)
-    XCTAssertTrue(r.err.contains("--world-size 2: several trainers need the gradient all-reduce"), r.all)
-    for s in ["server-0-0", "server-0-1", "server-1-0", "server-1-1"] {
-      let log = try String(contentsOfFile: "\(workspace)/logs/\(s).log", encoding: .utf8)
-      XCTAssertTrue(log.contains("stopped (SIGTERM)"), "\(s): \(log)")
+  /// Two trainers through the servers: they meet in a TCP ring, train to the end and hold
+  /// identical parameters (each logs a digest of them); rank 0 alone writes metrics and
+  /// checkpoints; the ring's port files go with the job.
+  func testTwoTrainersTrainEndToEndWithIdenticalParameters() throws {
+    let r = try Gust.run(train(["--num-trainers", "2", "--num-epochs", "1", "--save-model-path", workspace + "/model"]), in: Self.root)
+    XCTAssertEqual(r.code, 0, r.all)
+    XCTAssertTrue(r.out.contains("[trainer 0] training 7 tasks for 1 epochs of"), r.all)
+    XCTAssertTrue(r.out.contains("on rank 0 of 2"), r.all)
+    func digest(_ rank: Int) throws -> String {
+      let log = try String(contentsOfFile: "\(workspace)/logs/trainer-\(rank).log", encoding: .utf8)
+      let line = try log.split(separator: "\n").first { $0.contains("rank \(rank) of 2: parameters digest ") }.unwrap()
+      return String(line.split(separator: " ").last!)
     }
+    XCTAssertEqual(try digest(0), try digest(1))
+    XCTAssertEqual(try digest(0).count, 16)
+    let metrics = try String(contentsOfFile: workspace + "/metrics.jsonl", encoding: .utf8)
+    XCTAssertEqual(metrics.split(separator: "\n").filter { $0.contains("\"kind\": \"best\"") }.count, 7, metrics)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace + "/run"), ["lock"])
+    XCTAssertTrue(FileManager.default.fileExists(atPath: workspace + "/model/epoch-0/model.bin"))
+  }
+
+  /// A trainer killed mid-run: the job fails naming its rank, every other process is stopped.
+  func testAKilledTrainerFailsTheJobNamingItsRank() throws {
+    let g = try Gust.Running(train(["--num-trainers", "2", "--num-epochs", "500", "--log-interval", "1", "--grace-period", "3",
+                                    "--ring-timeout", "20"]), in: Self.root)
+    XCTAssertTrue(g.waitForOutput("[trainer 0] epoch 0 step"), g.out + g.err)
+    let trainer = Gust.processes(mentioning: Self.root).first { $0.contains("gust-trainer") && $0.contains("--rank 1 ") }
+    let pid = try Int32(trainer?.split(separator: ":").first.map(String.init) ?? "").unwrap()
+    kill(pid, SIGKILL)
+    let r = g.wait(timeout: 60)
+    XCTAssertEqual(r.code, 1, r.all)
+    XCTAssertTrue(r.err.contains("gust train: error: trainer 1 (pid \(pid) on 127.0.0.1) was killed by SIGKILL; stopping every process"), r.all)
+  }
+
+  /// Below the launcher: two `gust-trainer` processes meet through port files; rank 1 is
+  /// SIGKILLed mid-run and rank 0 fails on its own well within `--ring-timeout`, naming rank 1.
+  func testARankKilledMidRunFailsTheOtherNamingItWithinTheTimeout() throws {
+    try FileManager.default.createDirectory(atPath: workspace + "/run", withIntermediateDirectories: true)
+    let secret = workspace + "/run/secret"
+    FileManager.default.createFile(atPath: secret, contents: Data((0..<32).map { UInt8($0 * 7 + 1) }), attributes: [.posixPermissions: 0o600])
+    func start(_ rank: Int) throws -> (Process, String) {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: Gust.binDir + "/gust-trainer")
+      p.arguments = ["--part-config", graph, "--cf", yaml, "--workspace", workspace, "--local", "--rank", "\(rank)", "--world-size", "2",
+                     "--ring-peers", "127.0.0.1:0,127.0.0.1:0", "--ring-dir", workspace + "/run", "--secret-file", secret,
+                     "--ring-timeout", "30", "--num-epochs", "500", "--log-interval", "1", "--threads", "1"]
+      let out = workspace + "/rank\(rank).out"
+      FileManager.default.createFile(atPath: out, contents: nil)
+      p.standardOutput = FileHandle(forWritingAtPath: out)!
+      p.standardError = p.standardOutput
+      try p.run()
+      return (p, out)
+    }
+    let (p0, out0) = try start(0), (p1, _) = try start(1)
+    defer { for p in [p0, p1] where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+    let deadline = Date().addingTimeInterval(90)
+    func text() -> String { (try? String(contentsOfFile: out0, encoding: .utf8)) ?? "" }
+    while !text().contains("epoch 0 step 2/") && p0.isRunning && Date() < deadline { usleep(20_000) }
+    XCTAssertTrue(p0.isRunning, text())
+    kill(p1.processIdentifier, SIGKILL)
+    let killed = Date()
+    while p0.isRunning && Date().timeIntervalSince(killed) < 40 { usleep(20_000) }
+    XCTAssertFalse(p0.isRunning, "rank 0 still running 40 s after rank 1 died")
+    p0.waitUntilExit()
+    XCTAssertEqual(p0.terminationStatus, 1, text())
+    XCTAssertLessThan(Date().timeIntervalSince(killed), 30, "within --ring-timeout")
+    let err = text().split(separator: "\n").filter { $0.hasPrefix("error:") }.joined(separator: "\n")
+    XCTAssertTrue(err.contains("rank 1"), text())
   }
 
   func testSIGTERMToTheLauncherTearsEverythingDown() throws {

@@ -75,7 +75,16 @@ final class PlanTests: XCTestCase {
     XCTAssertEqual(p.trainers[1].arguments, ["--part-config", "/g/acm.json", "--cf", "/c/train.yaml", "--workspace", "/ws",
                                              "--rank", "1", "--world-size", "2", "--seed", "5",
                                              "--servers-file", "/ws/run/servers.json", "--secret-file", "/ws/run/secret",
+                                             "--ring-peers", "127.0.0.1:0,127.0.0.1:0", "--ring-dir", "/ws/run",
                                              "--num-epochs", "3"])
+    XCTAssertEqual(p.ringPortFile(rank: 1), "/ws/run/ring-1.port")
+    // One trainer: no ring.
+    XCTAssertFalse(try plan(["--num-trainers", "1"]).trainers[0].arguments.contains("--ring-peers"))
+    // In-process graph reads still authenticate the ring; --ring-timeout is passed on.
+    let local = try plan(["--num-trainers", "3", "--local-trainer", "--ring-timeout", "5"]).trainers[2].arguments
+    XCTAssertTrue(local.contains("--secret-file") && local.contains("--local"))
+    XCTAssertEqual(local[local.firstIndex(of: "--ring-timeout")! + 1], "5.0")
+    XCTAssertEqual(local[local.firstIndex(of: "--ring-peers")! + 1], "127.0.0.1:0,127.0.0.1:0,127.0.0.1:0")
     XCTAssertEqual(p.trainers[1].logPath, "/ws/logs/trainer-1.log")
     XCTAssertEqual(p.worldSize, 2)
     // The secret never travels on a command line: only its path does.

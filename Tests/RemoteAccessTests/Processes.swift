@@ -114,6 +114,30 @@ final class Processes {
     return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "", Date().timeIntervalSince(start))
   }
 
+  /// Runs one `gust-trainer` per entry of `argsPerRank` at once (the ranks of one job); their
+  /// exit codes and logs in rank order.
+  func runTrainers(_ argsPerRank: [[String]], tag: String) throws -> [(code: Int32, log: String)] {
+    var running: [(Process, FileHandle, String)] = []
+    for (r, args) in argsPerRank.enumerated() {
+      let log = "\(root)/trainer-\(tag)-\(r).log"
+      _ = FileManager.default.createFile(atPath: log, contents: nil)
+      trainerLogs.append(log)
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: Processes.binary("gust-trainer"))
+      process.arguments = args
+      let handle = FileHandle(forWritingAtPath: log)!
+      process.standardOutput = handle
+      process.standardError = handle
+      try process.run()
+      running.append((process, handle, log))
+    }
+    return running.map { p, h, log in
+      p.waitUntilExit()
+      try? h.close()
+      return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+  }
+
   func logs() -> String {
     (handles.map { h in "--- server \(h.part)/\(h.serverID):\n" + ((try? String(contentsOfFile: h.log, encoding: .utf8)) ?? "") }
       + trainerLogs.map { "--- \($0):\n" + ((try? String(contentsOfFile: $0, encoding: .utf8)) ?? "") })

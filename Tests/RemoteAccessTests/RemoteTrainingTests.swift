@@ -70,6 +70,36 @@ final class RemoteTrainingTests: XCTestCase {
     XCTAssertTrue(FileManager.default.fileExists(atPath: remoteWS + "/model/epoch-1/state.json"))
   }
 
+  /// Two ranks through the servers share one copy of the learnable embeddings (rank 0 pushes
+  /// every rank's gradients once per step, then a barrier) and give exactly the metrics and
+  /// parameters of two ranks each holding its own copy (`--local`): no update is lost, doubled
+  /// or read early.
+  func testTwoRanksThroughServersEqualTwoLocalRanks() throws {
+    let p = try servers("two-ranks")
+    let cf = try yaml(epochs: 2, "two-ranks")
+    func ranks(_ tag: String, _ extra: [String]) throws -> (metrics: [[String: AnyHashable]], digests: [String]) {
+      let ws = p.root + "/ws-\(tag)", ring = p.root + "/ring-\(tag)"
+      try FileManager.default.createDirectory(atPath: ring, withIntermediateDirectories: true)
+      let runs = try p.runTrainers((0..<2).map { r in
+        ["--part-config", Self.graph.configPath, "--cf", cf, "--seed", "\(Self.seed)", "--log-interval", "2", "--workspace", ws,
+         "--rank", "\(r)", "--world-size", "2", "--ring-peers", "127.0.0.1:0,127.0.0.1:0", "--ring-dir", ring,
+         "--secret-file", p.secretPath, "--ring-timeout", "30"] + extra
+      }, tag: tag)
+      for (r, run) in runs.enumerated() { XCTAssertEqual(run.code, 0, "rank \(r): \(run.log)") }
+      let digests = runs.enumerated().map { r, run in
+        run.log.split(separator: "\n").first { $0.hasPrefix("rank \(r) of 2: parameters digest ") }.map { String($0.split(separator: " ").last!) } ?? "none"
+      }
+      return (try metrics(ws + "/metrics.jsonl"), digests)
+    }
+    let remote = try ranks("remote", ["--servers-file", try p.writeServersFile(), "--server-timeout", "20"])
+    let local = try ranks("local", ["--local"])
+    XCTAssertEqual(remote.digests[0], remote.digests[1])
+    XCTAssertNotEqual(remote.digests[0], "none")
+    XCTAssertEqual(remote.digests, local.digests)
+    XCTAssertTrue(remote.metrics.contains { $0["kind"] == AnyHashable("eval") })
+    XCTAssertEqual(remote.metrics, local.metrics)
+  }
+
   /// Starts a long remote run, waits for its first progress lines, does `act` to partition 1's
   /// server, and returns the run's exit code, log and the seconds from `act` to the exit.
   func interruptedRun(_ tag: String, timeout: Double, act: (Processes.Handle) -> Void) throws -> (code: Int32, log: String, after: Double, server: String) {

@@ -23,14 +23,19 @@ final class CommandTests: XCTestCase {
     let base = ["--part-config", s.configPath, "--cf", yaml]
     // Parsing.
     let c = try TrainerCommand.parse(base + ["--local", "--rank", "0", "--world-size", "2", "--seed=7", "--num-epochs", "3",
+                                             "--ring-peers", "127.0.0.1:0,127.0.0.1:0", "--ring-dir", "/tmp/r", "--secret-file", "/s",
                                              "--task", "node_regression-paper-label_reg.task_weight=2"])
     XCTAssertEqual(c.worldSize, 2)
+    XCTAssertEqual(c.ringPeers, ["127.0.0.1:0", "127.0.0.1:0"])
     XCTAssertEqual(c.seed, 7)
     XCTAssertEqual(c.overrideArgs, ["--num-epochs", "3", "--task", "node_regression-paper-label_reg.task_weight=2"])
     // Bad input: exit 2 with a message naming the flag, key or file.
     for (args, needle) in [
       (["--cf", yaml, "--local"], "--part-config"),
       (base + ["--local", "--rank", "2", "--world-size", "2"], "--rank"),
+      (base + ["--local", "--rank", "1", "--world-size", "2"], "--ring-peers"),
+      (base + ["--local", "--world-size", "2", "--ring-peers", "127.0.0.1:0,127.0.0.1:0", "--secret-file", "/s"], "--ring-dir"),
+      (base + ["--local", "--world-size", "2", "--ring-peers", "127.0.0.1:7,127.0.0.1:8"], "--secret-file"),
       (base, "--local"),
       (base + ["--servers-file", "/x", "--secret-file", "/y"], "not available in this build"),
       (base + ["--local", "--num-epoch", "3"], "--num-epochs"),

@@ -9,7 +9,7 @@ import XCTest
 extension Synthetic {
   /// A local run over this graph: config parsed with `overrides`, embeddings created.
   func makeTrainer(yaml: String, overrides: [String] = [], seed: UInt64 = 1, options: (inout RunOptions) -> Void = { _ in },
-                   inference: Bool = false) throws -> (Trainer, LocalGraphAccess) {
+                   inference: Bool = false, reducer: GradientReducer = IdentityReducer()) throws -> (Trainer, LocalGraphAccess) {
     let cfg = try GustConfig.parse(yaml: yaml, overrides: try ConfigOverrides.parse(overrides), mode: inference ? .infer : .train)
     let access = try LocalGraphAccess(configPath: configPath)
     let plan = try TrainingPlan.make(config: cfg, graph: access.partitionConfig, mode: inference ? .infer : .train)
@@ -19,8 +19,10 @@ extension Synthetic {
     o.seed = seed
     o.print = { _ in }
     o.logInterval = 5
+    o.rank = reducer.rank
+    o.worldSize = reducer.worldSize
     options(&o)
-    return (try Trainer(plan: plan, graph: access, options: o, inference: inference), access)
+    return (try Trainer(plan: plan, graph: access, options: o, reducer: reducer, inference: inference), access)
   }
 
   /// Global id → (type id, graph id), from node_mapping.

@@ -19,6 +19,14 @@ public struct ConfusionCounts: Sendable, Equatable {
     matrix = [Int](repeating: 0, count: numClasses * numClasses)
   }
 
+  /// Counts as stored in `matrix` (`[true class × predicted class]`, row-major): counts sent between ranks.
+  public init(numClasses: Int, matrix: [Int]) {
+    precondition(matrix.count == numClasses * numClasses && matrix.allSatisfy { $0 >= 0 },
+                 "ConfusionCounts: \(matrix.count) counts for \(numClasses) classes")
+    self.numClasses = numClasses
+    self.matrix = matrix
+  }
+
   /// Counts from hard predictions (see `Predict.classIds` for logits).
   public init(predicted: [Int32], labels: [Int32], numClasses: Int) {
     self.init(numClasses: numClasses)
