@@ -9,8 +9,8 @@ import CKernels
 ///
 /// Both directions are memory-bound at GNN widths: each edge touches one random source row
 /// (a read forward, a read-modify-write backward). What keeps them near the machine's random-row
-/// rate: one pass over a segment's edges per 64-column register panel, whole rows prefetched
-/// `prefetchDistance` edges ahead, no per-edge division, and huge-page-backed buffers
+/// rate: one pass over a segment's edges per 64-column register panel, whole rows prefetched in
+/// two stages ahead of use, no per-edge division, no transpose, and huge-page-backed buffers
 /// (`Workspace`), without which nearly every row read misses the TLB.
 extension Kernels {
   /// Splits `0..<dim` into column ranges and runs `body(c0, c1)` for each in parallel when the
@@ -91,8 +91,8 @@ extension Kernels {
   /// `out[d, :] = Σ_{e ∈ seg(d)} inp[indices[e], :]` (mean: divided by the segment's length; an
   /// empty segment gives zeros). `out` is `[numDst × dim]`.
   ///
-  /// Each destination row is built 32 columns at a time in registers (one pass over its edges
-  /// per 32-column panel), so the output is written once instead of once per edge.
+  /// Each destination row is built in register panels (`reduceRowPanels`), so the output is
+  /// written once instead of once per edge. `outStride` (default `dim`) spaces the output rows.
   public static func segmentReduceForward(
     out: Out, inp: In, offsets: UnsafePointer<Int32>, indices: UnsafePointer<Int32>,
     numDst: Int, dim: Int, mean: Bool, outStride: Int? = nil
