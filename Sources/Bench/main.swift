@@ -2,6 +2,7 @@
 // to bench-results.jsonl (or the path in GUST_BENCH_OUT) and a row to the printed table.
 // Usage: gust-bench [tensor] [parquet] [construct] [server] [train] [infer] [collective] [--quick] [--large]
 //        [--server-parts=sample,pull,crc,latency] (a subset of the server group's measurements)
+//        [--tensor-parts=linear,segment] (a subset of the tensor group's)
 //        gust-bench parquet-read-one <file> <column>   (the peak-memory probe the parquet group runs)
 //        gust-bench collective-rank --rank R …         (one rank of the collective group's rings)
 // `train` and `infer` run in a plain `gust-bench` only when the anchor data is cached or can be generated
@@ -24,7 +25,12 @@ for g in groups where !known.contains(g) {
   exit(2)
 }
 let report = BenchReport(path: getenv("GUST_BENCH_OUT").map { String(cString: $0) } ?? "bench-results.jsonl")
-if groups.isEmpty || groups.contains("tensor") { runTensorBenchmarks(report, quick: quick) }
+if groups.isEmpty || groups.contains("tensor") {
+  let partsArg = args.first { $0.hasPrefix("--tensor-parts=") }
+  let parts = partsArg.map { Set($0.dropFirst("--tensor-parts=".count).split(separator: ",").map(String.init)) }
+    ?? ["linear", "segment"]
+  runTensorBenchmarks(report, quick: quick, parts: parts)
+}
 if groups.isEmpty || groups.contains("parquet") { runParquetBenchmarks(report, quick: quick) }
 if groups.isEmpty || groups.contains("construct") {
   runConstructBenchmarks(report, quick: quick, large: args.contains("--large"))

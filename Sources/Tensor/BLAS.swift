@@ -7,14 +7,38 @@ public enum BLAS {
   /// `op(A)` is `m×k` (A stored `k×m` when `transA`), `op(B)` is `k×n` (B stored `n×k` when
   /// `transB`). Leading dimensions are the stored row lengths. Zero-sized products are handled
   /// here (OpenBLAS rejects some of them): with `k == 0`, C is scaled by beta.
+  ///
+  /// `rowEpilogue(lo, hi)`, when given, runs on rows `lo..<hi` of C as soon as they are final
+  /// (e.g. a bias add): the product is then issued in blocks of about 256 KiB of C, each
+  /// followed by its epilogue while it is still in cache, instead of a second pass over C
+  /// through memory. Blocks are handed out dynamically to the workers; every row is computed
+  /// exactly as one call computes it, so the result does not depend on the blocking.
   @inline(__always)
   public static func sgemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     alpha: Float, a: UnsafePointer<Float>?, lda: Int,
     b: UnsafePointer<Float>?, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>?, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>?, ldc: Int,
+    rowEpilogue: ((Int, Int) -> Void)? = nil
   ) {
     if m == 0 || n == 0 { return }
+    if let rowEpilogue, k > 0, let c {
+      let rows = max(minRowsPerChunk, epilogueBlockFloats / max(n, 1))
+      if m >= 2 * rows {
+        if !kernelsSelected { selectKernels() }
+        let blocks = (m + rows - 1) / rows
+        let ap = a.map { SendableConstPointer($0) }, bp = b.map { SendableConstPointer($0) }, cp = SendablePointer(c)
+        parallelTasks(blocks) { i in
+          let lo = i * rows, hi = min(m, lo + rows)
+          let aOff = transA ? lo : lo * lda
+          raw(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha, a: ap.map { $0.p + aOff },
+              lda: lda, b: bp?.p, ldb: ldb, beta: beta, c: cp.p + lo * ldc, ldc: ldc)
+          rowEpilogue(lo, hi)
+        }
+        return
+      }
+    }
+    defer { rowEpilogue?(0, m) }
     if !kernelsSelected { selectKernels() }
     guard let c else { preconditionFailure("sgemm: nil output for \(m)×\(n)") }
     if k == 0 {
@@ -41,6 +65,9 @@ public enum BLAS {
     raw(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
         beta: beta, c: c, ldc: ldc)
   }
+
+  /// Floats of C per block when a row epilogue follows the product (256 KiB: well inside L2).
+  static let epilogueBlockFloats = 1 << 16
 
   /// Products below this many multiply-adds run on the calling thread.
   static let splitThreshold = 1 << 20

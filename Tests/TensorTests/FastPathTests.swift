@@ -37,6 +37,61 @@ final class FastPathTests: XCTestCase {
     }
   }
 
+  /// The linear layer adds its bias to each block of product rows as the product finishes it
+  /// (`rowEpilogue`): exactly one sgemm call plus a plain bias loop, for 1 and 2 threads, with
+  /// a last partial block (2500 rows in blocks of 1024).
+  func testLinearBiasEpilogueMatchesProductThenBias() {
+    let m = 2500, k = 48, n = 64
+    let x = randomTensor(m, k, seed: 1).storage, w = randomTensor(k, n, seed: 2).storage
+    let b = randomTensor(1, n, seed: 3).storage
+    var ref = [Float](repeating: 0, count: m * n)
+    Threads.configure(1)
+    defer { Threads.configure(nil) }
+    BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: x, lda: k, b: w, ldb: n, beta: 0,
+               c: &ref, ldc: n)
+    for i in 0..<m { for j in 0..<n { ref[i * n + j] += b[j] } }
+    for threads in [1, 2] {
+      Threads.configure(threads)
+      var out = [Float](repeating: .nan, count: m * n)
+      out.withUnsafeMutableBufferPointer { o in
+        Kernels.linearForward(out: o.baseAddress!, inp: x, weight: w, bias: b, n: m, inDim: k, outDim: n)
+      }
+      XCTAssertEqual(out, ref, "threads \(threads)")
+    }
+  }
+
+  /// Bias gradients: each column summed in row order onto its previous value — the plain loop's
+  /// bits — for widths covering the 64- and 16-column panels and the scalar tail, 1 and 2 threads.
+  func testBiasBackwardMatchesPlainLoop() {
+    defer { Threads.configure(nil) }
+    for dim in [1, 16, 37, 64, 130] {
+      let rows = 1200
+      let g = randomTensor(rows, dim, seed: UInt64(dim)).storage
+      var ref = randomTensor(1, dim, seed: 99).storage
+      let start = ref
+      for i in 0..<rows { for j in 0..<dim { ref[j] += g[i * dim + j] } }
+      for threads in [1, 2] {
+        Threads.configure(threads)
+        var db = start
+        db.withUnsafeMutableBufferPointer { Kernels.biasAddBackward(dBias: $0.baseAddress!, dOut: g, n: rows, dim: dim) }
+        XCTAssertEqual(db, ref, "dim \(dim) threads \(threads)")
+      }
+    }
+  }
+
+  /// A seed becomes the output's gradient when it has none yet, and adds to it otherwise.
+  func testBackwardSeedCopiesOrAccumulates() {
+    let x = randomTensor(3, 5, seed: 1), s = randomTensor(3, 5, seed: 2)
+    let t = Tape()
+    let v = t.leaf(x, requiresGrad: true)
+    let y = t.relu(v)
+    t.backward(from: y, seed: s)
+    XCTAssertEqual(t.gradient(of: y), s)
+    t.backward(from: v, seed: s)  // a leaf with a gradient buffer already: accumulates
+    let want = zip(x.storage, s.storage).map { ($0 > 0 ? $1 : 0) + $1 }
+    XCTAssertEqual(t.gradient(of: v)!.storage, want)
+  }
+
   func refMean(_ x: [Double], _ csr: CSR, dim: Int) -> [[Double]] {
     (0..<csr.numDst).map { d in
       let e0 = Int(csr.offsets[d]), e1 = Int(csr.offsets[d + 1])

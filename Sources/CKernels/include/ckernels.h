@@ -6,6 +6,11 @@
 static inline void gust_prefetch_read(const void *p) { __builtin_prefetch(p, 0, 3); }
 /// Hints the CPU to bring the cache line at `p` towards L1 for writing.
 static inline void gust_prefetch_write(const void *p) { __builtin_prefetch(p, 1, 3); }
+/// Hints the CPU to bring the cache line at `p` into L2 (not L1) for reading: the far stage of a
+/// two-stage prefetch, so more random rows are in flight than L1's miss buffers allow.
+static inline void gust_prefetch_read_l2(const void *p) { __builtin_prefetch(p, 0, 2); }
+/// The same for a line that will be written.
+static inline void gust_prefetch_write_l2(const void *p) { __builtin_prefetch(p, 1, 2); }
 
 /// When the process's OpenBLAS is a DYNAMIC_ARCH build that did not recognise this CPU (it
 /// then falls back to its SSE3 "Prescott" kernels, ~5× slower than AVX2/AVX-512 ones) and

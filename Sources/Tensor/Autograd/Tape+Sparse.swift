@@ -31,15 +31,12 @@ extension Tape {
     let (r, d) = shape(x), px = value(x)
     precondition(r == csr.numSrc, "segment reduce: x has \(r) rows, CSR has \(csr.numSrc) sources")
     let (v, out) = output(rows: csr.numDst, cols: d, inputs: [x]) { t, g, _ in
-      let tr = csr.transposed()
       csr.offsets.withUnsafeBufferPointer { ob in
-        tr.offsets.withUnsafeBufferPointer { tob in
-          tr.indices.withUnsafeBufferPointer { tib in
-            Kernels.segmentReduceBackward(
-              dInp: t.gradPointer(x)!, dOut: g, tOffsets: tob.baseAddress!,
-              tIndices: tib.baseAddress ?? UnsafePointer(bitPattern: 8)!, offsets: ob.baseAddress!,
-              numSrc: csr.numSrc, dim: d, mean: mean)
-          }
+        csr.indices.withUnsafeBufferPointer { ib in
+          Kernels.segmentReduceBackward(
+            dInp: t.gradPointer(x)!, dOut: g, offsets: ob.baseAddress!,
+            indices: ib.baseAddress ?? UnsafePointer(bitPattern: 8)!, numDst: csr.numDst, dim: d,
+            mean: mean)
         }
       }
     }
@@ -87,15 +84,12 @@ extension Tape {
         guard let dx = t.gradPointer(p.x) else { continue }
         let w = widths[k], gk = UnsafePointer(g + starts[k])
         if let csr = p.csr {
-          let tr = csr.transposed()
           csr.offsets.withUnsafeBufferPointer { ob in
-            tr.offsets.withUnsafeBufferPointer { tob in
-              tr.indices.withUnsafeBufferPointer { tib in
-                Kernels.segmentReduceBackward(
-                  dInp: dx, dOut: gk, tOffsets: tob.baseAddress!,
-                  tIndices: tib.baseAddress ?? UnsafePointer(bitPattern: 8)!, offsets: ob.baseAddress!,
-                  numSrc: csr.numSrc, dim: w, mean: true, dOutStride: total)
-              }
+            csr.indices.withUnsafeBufferPointer { ib in
+              Kernels.segmentReduceBackward(
+                dInp: dx, dOut: gk, offsets: ob.baseAddress!,
+                indices: ib.baseAddress ?? UnsafePointer(bitPattern: 8)!, numDst: nd, dim: w, mean: true,
+                dOutStride: total)
             }
           }
         } else {

@@ -95,13 +95,21 @@ public final class Tape {
   public func backward(from out: Var, seed: Tensor? = nil) {
     let n = nodes[out.id]
     precondition(n.requiresGrad, "backward from a value that does not require a gradient")
-    let g = gradPointer(out)!
     if let seed {
       precondition(seed.rows == n.rows && seed.cols == n.cols, "backward: seed shape mismatch")
       seed.storage.withUnsafeBufferPointer { src in
-        for i in 0..<seed.count { g[i] += src[i] }
+        guard let s = src.baseAddress else { return }
+        if let g = nodes[out.id].grad {
+          Kernels.addRow(g, s, seed.count)
+        } else {  // no gradient yet: the seed is it (no zero fill, then add)
+          let g = workspace.allocate(seed.count)
+          g.update(from: s, count: seed.count)
+          nodes[out.id].grad = g
+        }
       }
+      _ = gradPointer(out)  // a 0-element seed: still allocate
     } else {
+      let g = gradPointer(out)!
       precondition(n.rows * n.cols == 1, "backward from a non-scalar \(n.rows)×\(n.cols) needs a seed")
       g[0] += 1
     }

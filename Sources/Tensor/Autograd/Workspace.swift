@@ -2,7 +2,8 @@
 ///
 /// `allocate` hands out slices (in multiples of 16 floats) of large blocks; `reset` rewinds and, when the
 /// step needed more than one block, replaces them with a single block of the total size, so a
-/// steady training loop reaches one allocation that it reuses every step.
+/// steady training loop reaches one allocation that it reuses every step. Blocks of 2 MiB and
+/// more are backed by transparent huge pages (`LargeBuffer`).
 public final class Workspace {
   private var blocks: [(base: UnsafeMutablePointer<Float>, capacity: Int)] = []
   private var used = 0          // floats used in the last block
@@ -11,10 +12,10 @@ public final class Workspace {
 
   public init(initialCapacity: Int = 1 << 16) {
     let cap = max(initialCapacity, 1024)
-    blocks.append((.allocate(capacity: cap), cap))
+    blocks.append((LargeBuffer.allocateFloats(cap), cap))
   }
 
-  deinit { for b in blocks { b.base.deallocate() } }
+  deinit { for b in blocks { LargeBuffer.releaseFloats(b.base, count: b.capacity) } }
 
   /// An uninitialised buffer of `count` floats, valid until `reset()`.
   public func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -22,7 +23,7 @@ public final class Workspace {
     var last = blocks[blocks.count - 1]
     if used + need > last.capacity {
       let cap = max(need, last.capacity * 2)
-      last = (.allocate(capacity: cap), cap)
+      last = (LargeBuffer.allocateFloats(cap), cap)
       blocks.append(last)
       used = 0
     }
@@ -44,8 +45,8 @@ public final class Workspace {
   public func reset() {
     if blocks.count > 1 {
       let total = blocks.reduce(0) { $0 + $1.capacity }
-      for b in blocks { b.base.deallocate() }
-      blocks = [(.allocate(capacity: total), total)]
+      for b in blocks { LargeBuffer.releaseFloats(b.base, count: b.capacity) }
+      blocks = [(LargeBuffer.allocateFloats(total), total)]
     }
     used = 0
     totalUsed = 0

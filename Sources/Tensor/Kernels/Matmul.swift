@@ -42,13 +42,20 @@ extension Kernels {
 
   // MARK: Linear layer
 
-  /// `out[n × outDim] = inp[n × inDim] · weight[inDim × outDim] (+ bias[outDim])`.
+  /// `out[n × outDim] = inp[n × inDim] · weight[inDim × outDim] (+ bias[outDim])`. The bias is
+  /// added to each block of rows right after the product writes it (still in cache).
   public static func linearForward(
     out: Out, inp: In, weight: In, bias: In?, n: Int, inDim: Int, outDim: Int
   ) {
+    guard let bias else {
+      BLAS.sgemm(transA: false, transB: false, m: n, n: outDim, k: inDim, alpha: 1,
+                 a: inp, lda: inDim, b: weight, ldb: outDim, beta: 0, c: out, ldc: outDim)
+      return
+    }
     BLAS.sgemm(transA: false, transB: false, m: n, n: outDim, k: inDim, alpha: 1,
-               a: inp, lda: inDim, b: weight, ldb: outDim, beta: 0, c: out, ldc: outDim)
-    if let bias { biasAddForward(out: out, bias: bias, n: n, dim: outDim) }
+               a: inp, lda: inDim, b: weight, ldb: outDim, beta: 0, c: out, ldc: outDim) { lo, hi in
+      for i in lo..<hi { addRow(out + i * outDim, bias, outDim) }
+    }
   }
 
   /// Accumulates `dInp`, `dWeight`, `dBias` from `dOut[n × outDim]`.
@@ -72,18 +79,54 @@ extension Kernels {
   /// `out[i, :] += bias[dim]` for every row of `out[n × dim]` (in place).
   public static func biasAddForward(out: Out, bias: In, n: Int, dim: Int) {
     parallelFor(n, grain: max(1, 16384 / max(dim, 1))) { lo, hi in
-      for i in lo..<hi {
-        let row = out + i * dim
-        for j in 0..<dim { row[j] += bias[j] }
-      }
+      for i in lo..<hi { addRow(out + i * dim, bias, dim) }
     }
   }
 
-  /// `dBias[dim] += Σ_i dOut[i, :]`.
+  /// `dBias[dim] += Σ_i dOut[i, :]`. Each column is summed in row order starting from its
+  /// `dBias` value (the order of the plain loop), 64 columns at a time in registers; workers
+  /// split the columns, so every thread count gives the same bits.
   public static func biasAddBackward(dBias: Out, dOut: In, n: Int, dim: Int) {
-    for i in 0..<n {
-      let row = dOut + i * dim
-      for j in 0..<dim { dBias[j] += row[j] }
+    parallelColumns(items: n, dim: dim) { c0, c1 in
+      var c = c0
+      let raw = UnsafeRawPointer(dOut), acc = UnsafeMutableRawPointer(dBias)
+      let stride = dim * 4
+      while c + 64 <= c1 {
+        let off = c * 4
+        var a0 = acc.loadUnaligned(fromByteOffset: off, as: SIMD16<Float>.self)
+        var a1 = acc.loadUnaligned(fromByteOffset: off + 64, as: SIMD16<Float>.self)
+        var a2 = acc.loadUnaligned(fromByteOffset: off + 128, as: SIMD16<Float>.self)
+        var a3 = acc.loadUnaligned(fromByteOffset: off + 192, as: SIMD16<Float>.self)
+        var p = raw + off
+        for _ in 0..<n {
+          a0 += p.loadUnaligned(as: SIMD16<Float>.self)
+          a1 += p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+          a2 += p.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+          a3 += p.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+          p += stride
+        }
+        acc.storeBytes(of: a0, toByteOffset: off, as: SIMD16<Float>.self)
+        acc.storeBytes(of: a1, toByteOffset: off + 64, as: SIMD16<Float>.self)
+        acc.storeBytes(of: a2, toByteOffset: off + 128, as: SIMD16<Float>.self)
+        acc.storeBytes(of: a3, toByteOffset: off + 192, as: SIMD16<Float>.self)
+        c += 64
+      }
+      while c + 16 <= c1 {
+        var a = acc.loadUnaligned(fromByteOffset: c * 4, as: SIMD16<Float>.self)
+        var p = raw + c * 4
+        for _ in 0..<n {
+          a += p.loadUnaligned(as: SIMD16<Float>.self)
+          p += stride
+        }
+        acc.storeBytes(of: a, toByteOffset: c * 4, as: SIMD16<Float>.self)
+        c += 16
+      }
+      while c < c1 {
+        var a = dBias[c]
+        for i in 0..<n { a += dOut[i * dim + c] }
+        dBias[c] = a
+        c += 1
+      }
     }
   }
 }

@@ -6,6 +6,12 @@ import CKernels
 /// `offsets[d] ..< offsets[d + 1]`, and edge `e` reads source row `indices[e]`. Forward passes
 /// split destination ranges across workers (each writes only its own rows); backward passes
 /// scatter into source rows, so they split the feature columns instead.
+///
+/// Both directions are memory-bound at GNN widths: each edge touches one random source row
+/// (a read forward, a read-modify-write backward). What keeps them near the machine's random-row
+/// rate: one pass over a segment's edges per 64-column register panel, whole rows prefetched in
+/// two stages ahead of use, no per-edge division, no transpose, and huge-page-backed buffers
+/// (`Workspace`), without which nearly every row read misses the TLB.
 extension Kernels {
   /// Splits `0..<dim` into column ranges and runs `body(c0, c1)` for each in parallel when the
   /// work (`items × dim`) is large enough.
@@ -27,18 +33,31 @@ extension Kernels {
     }
   }
 
-  /// Edges ahead of the current one whose source rows are prefetched: far enough to hide a
-  /// memory access, near enough that the lines are still in L1/L2 when used.
+  /// Edges ahead of the current one whose source rows are prefetched into L1: far enough to
+  /// hide an L2 hit, near enough that the lines are still there when used.
   static let prefetchDistance = 16
+  /// Edges ahead whose rows are prefetched into L2 first (two stages keep more random rows in
+  /// flight than L1's miss buffers allow: ~1.2× on the 1M-edge forward here).
+  static let farPrefetchDistance = 48
 
-  /// Prefetches the `span` floats (default: the whole row) of row `indices[e]` of `base`.
+  /// Prefetches the `span` floats (default: the whole row) of row `indices[e]` of `base` into
+  /// L1, and of row `indices[e + far − near]` into L2.
   @inline(__always)
   static func prefetchRow(_ base: UnsafePointer<Float>, _ indices: UnsafePointer<Int32>, _ e: Int,
                           end: Int, dim: Int, span: Int? = nil) {
+    let n = span ?? dim
+    let far = e + farPrefetchDistance - prefetchDistance
+    if far < end {
+      let row = base + Int(indices[far]) * dim
+      var off = 0
+      while off < n {
+        gust_prefetch_read_l2(row + off)
+        off += 16
+      }
+    }
     if e >= end { return }
     let row = base + Int(indices[e]) * dim
     var off = 0
-    let n = span ?? dim
     while off < n {
       gust_prefetch_read(row + off)
       off += 16
@@ -72,8 +91,8 @@ extension Kernels {
   /// `out[d, :] = Σ_{e ∈ seg(d)} inp[indices[e], :]` (mean: divided by the segment's length; an
   /// empty segment gives zeros). `out` is `[numDst × dim]`.
   ///
-  /// Each destination row is built 32 columns at a time in registers (one pass over its edges
-  /// per 32-column panel), so the output is written once instead of once per edge.
+  /// Each destination row is built in register panels (`reduceRowPanels`), so the output is
+  /// written once instead of once per edge. `outStride` (default `dim`) spaces the output rows.
   public static func segmentReduceForward(
     out: Out, inp: In, offsets: UnsafePointer<Int32>, indices: UnsafePointer<Int32>,
     numDst: Int, dim: Int, mean: Bool, outStride: Int? = nil
@@ -91,28 +110,33 @@ extension Kernels {
     }
   }
 
-  /// `row = scale · Σ_{e ∈ e0..<e1} inp[indices[e], :]`, by 32-column register panels.
+  /// `row = scale · Σ_{e ∈ e0..<e1} inp[indices[e], :]`, by register panels of 64 columns
+  /// (then one of 32, one of 16 and a scalar tail): one pass over the segment's edges per panel.
   @inline(__always)
   static func reduceRowPanels(
     _ row: Out, _ inp: In, _ indices: UnsafePointer<Int32>, _ e0: Int, _ e1: Int, dim: Int,
     scale: Float, prefetchEnd: Int
   ) {
-    let raw = UnsafeRawPointer(inp)
-    let out = UnsafeMutableRawPointer(row)
+    let raw = UnsafeRawPointer(inp), out = UnsafeMutableRawPointer(row)
     let stride = dim * 4
     var c = 0
-    while c + 32 <= dim {
-      var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
-      let off = c * 4
-      for e in e0..<e1 {
-        if c == 0 { prefetchRow(inp, indices, e + prefetchDistance, end: prefetchEnd, dim: dim) }
-        let p = raw + Int(indices[e]) * stride + off
-        a0 += p.loadUnaligned(as: SIMD16<Float>.self)
-        a1 += p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-      }
-      out.storeBytes(of: a0 * scale, toByteOffset: off, as: SIMD16<Float>.self)
-      out.storeBytes(of: a1 * scale, toByteOffset: off + 64, as: SIMD16<Float>.self)
+    var first = true
+    while c + 64 <= dim {
+      sumPanel(SIMD16<Float>.self, out, raw, indices, e0, e1, stride: stride, offset: c * 4, scale: scale,
+               prefetch: first ? (inp, prefetchEnd, dim) : nil)
+      first = false
+      c += 64
+    }
+    if c + 32 <= dim {
+      sumPanel(SIMD8<Float>.self, out, raw, indices, e0, e1, stride: stride, offset: c * 4, scale: scale,
+               prefetch: first ? (inp, prefetchEnd, dim) : nil)
+      first = false
       c += 32
+    }
+    if c + 16 <= dim {
+      sumPanel(SIMD4<Float>.self, out, raw, indices, e0, e1, stride: stride, offset: c * 4, scale: scale,
+               prefetch: first ? (inp, prefetchEnd, dim) : nil)
+      c += 16
     }
     while c < dim {
       var a: Float = 0
@@ -122,68 +146,80 @@ extension Kernels {
     }
   }
 
-  /// `dInp[s, :] += Σ_{e: src(e) = s} dOut[dst(e), :]` (mean: each term times 1/len(dst(e))),
-  /// computed as a gather over the transposed CSR so that every source row is written once:
-  /// source `s` owns transposed edges `tOffsets[s] ..< tOffsets[s + 1]`, each naming its
-  /// destination in `tIndices`. `offsets` is the forward CSR's (for the segment lengths).
+  /// One panel of `4 × V.scalarCount` columns at byte `offset`: `out = scale · Σ_e src[e]`, the
+  /// sum kept in four vector registers. With `prefetch`, whole source rows `prefetchDistance`
+  /// edges ahead are requested (the first panel of a row does this for all of them).
+  @inline(__always)
+  static func sumPanel<V: SIMD>(
+    _: V.Type, _ out: UnsafeMutableRawPointer, _ raw: UnsafeRawPointer, _ indices: UnsafePointer<Int32>,
+    _ e0: Int, _ e1: Int, stride: Int, offset: Int, scale: Float,
+    prefetch: (base: In, end: Int, dim: Int)?
+  ) where V.Scalar == Float {
+    let w = MemoryLayout<V>.size
+    var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+    for e in e0..<e1 {
+      if let pf = prefetch { prefetchRow(pf.base, indices, e + prefetchDistance, end: pf.end, dim: pf.dim) }
+      let p = raw + Int(indices[e]) * stride + offset
+      a0 += p.loadUnaligned(as: V.self)
+      a1 += p.loadUnaligned(fromByteOffset: w, as: V.self)
+      a2 += p.loadUnaligned(fromByteOffset: 2 * w, as: V.self)
+      a3 += p.loadUnaligned(fromByteOffset: 3 * w, as: V.self)
+    }
+    let s = V(repeating: scale)
+    out.storeBytes(of: a0 * s, toByteOffset: offset, as: V.self)
+    out.storeBytes(of: a1 * s, toByteOffset: offset + w, as: V.self)
+    out.storeBytes(of: a2 * s, toByteOffset: offset + 2 * w, as: V.self)
+    out.storeBytes(of: a3 * s, toByteOffset: offset + 3 * w, as: V.self)
+  }
+
+  /// `dInp[indices[e], :] += w(d) · dOut[d, :]` for every edge `e` of every destination `d`
+  /// (`w(d) = 1/len(d)` for means, else 1): the scatter that is the adjoint of the segment
+  /// reduction, over the forward CSR itself (no transpose). Workers split the columns (in
+  /// multiples of 8 floats), so each element of `dInp` receives its terms in edge order whatever
+  /// the thread count: the result is bit-identical for every `Threads.count`. `dInp` has
+  /// `numSrc × dim` floats; `dOut` rows are `dOutStride` (default `dim`) apart.
   public static func segmentReduceBackward(
-    dInp: Out, dOut: In, tOffsets: UnsafePointer<Int32>, tIndices: UnsafePointer<Int32>,
-    offsets: UnsafePointer<Int32>, numSrc: Int, dim: Int, mean: Bool, dOutStride: Int? = nil
+    dInp: Out, dOut: In, offsets: UnsafePointer<Int32>, indices: UnsafePointer<Int32>,
+    numDst: Int, dim: Int, mean: Bool, dOutStride: Int? = nil
   ) {
     let ldg = dOutStride ?? dim
-    let totalEdges = numSrc > 0 ? Int(tOffsets[numSrc]) : 0
-    let avgDeg = numSrc > 0 ? max(1, totalEdges / numSrc) : 1
-    parallelFor(numSrc, grain: max(1, 8192 / max(1, avgDeg * dim / 8))) { lo, hi in
-      for s in lo..<hi {
-        let e0 = Int(tOffsets[s]), e1 = Int(tOffsets[s + 1])
+    let totalEdges = numDst > 0 ? Int(offsets[numDst]) : 0
+    parallelColumns(items: totalEdges, dim: dim) { c0, c1 in
+      let n = c1 - c0
+      for d in 0..<numDst {
+        let e0 = Int(offsets[d]), e1 = Int(offsets[d + 1])
         if e0 == e1 { continue }
-        accumulateRowPanels(dInp + s * dim, dOut, tIndices, e0, e1, dim: dim, mean: mean,
-                            offsets: offsets, prefetchEnd: totalEdges, srcStride: ldg)
+        let w: Float = mean ? 1 / Float(e1 - e0) : 1
+        let g = dOut + d * ldg + c0
+        for e in e0..<e1 {
+          prefetchRowForWrite(dInp + c0, indices, e + prefetchDistance, end: totalEdges, dim: dim, span: n)
+          let r = dInp + Int(indices[e]) * dim + c0
+          if mean { addScaledRow(r, g, w, n) } else { addRow(r, g, n) }
+        }
       }
     }
   }
 
-  /// `row += Σ_{e ∈ e0..<e1} w(e) · src[indices[e], :]`, `w(e) = 1/len(indices[e])` for means.
+  /// Prefetches, with intent to write, `span` floats of row `indices[e]` of `base` into L1 and
+  /// of row `indices[e + far − near]` into L2.
   @inline(__always)
-  static func accumulateRowPanels(
-    _ row: Out, _ src: In, _ indices: UnsafePointer<Int32>, _ e0: Int, _ e1: Int, dim: Int,
-    mean: Bool, offsets: UnsafePointer<Int32>, prefetchEnd: Int, srcStride: Int
-  ) {
-    let raw = UnsafeRawPointer(src)
-    let out = UnsafeMutableRawPointer(row)
-    let stride = srcStride * 4
-    var c = 0
-    while c + 32 <= dim {
-      var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
-      let off = c * 4
-      for e in e0..<e1 {
-        if c == 0 { prefetchRow(src, indices, e + prefetchDistance, end: prefetchEnd, dim: srcStride, span: dim) }
-        let d = Int(indices[e])
-        let p = raw + d * stride + off
-        if mean {
-          let w = 1 / Float(offsets[d + 1] - offsets[d])
-          a0 += w * p.loadUnaligned(as: SIMD16<Float>.self)
-          a1 += w * p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-        } else {
-          a0 += p.loadUnaligned(as: SIMD16<Float>.self)
-          a1 += p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-        }
+  static func prefetchRowForWrite(_ base: Out, _ indices: UnsafePointer<Int32>, _ e: Int, end: Int,
+                                  dim: Int, span: Int) {
+    let far = e + farPrefetchDistance - prefetchDistance
+    if far < end {
+      let row = base + Int(indices[far]) * dim
+      var off = 0
+      while off < span {
+        gust_prefetch_write_l2(row + off)
+        off += 16
       }
-      out.storeBytes(of: out.loadUnaligned(fromByteOffset: off, as: SIMD16<Float>.self) + a0,
-                     toByteOffset: off, as: SIMD16<Float>.self)
-      out.storeBytes(of: out.loadUnaligned(fromByteOffset: off + 64, as: SIMD16<Float>.self) + a1,
-                     toByteOffset: off + 64, as: SIMD16<Float>.self)
-      c += 32
     }
-    while c < dim {
-      var a: Float = 0
-      for e in e0..<e1 {
-        let d = Int(indices[e])
-        let w: Float = mean ? 1 / Float(offsets[d + 1] - offsets[d]) : 1
-        a += w * src[d * srcStride + c]
-      }
-      row[c] += a
-      c += 1
+    if e >= end { return }
+    let row = base + Int(indices[e]) * dim
+    var off = 0
+    while off < span {
+      gust_prefetch_write(row + off)
+      off += 16
     }
   }
 
