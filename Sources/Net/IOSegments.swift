@@ -1,3 +1,4 @@
+import CKernels
 import Proto
 
 #if canImport(Glibc)
@@ -139,9 +140,22 @@ public final class IOSegments: @unchecked Sendable {
     header.copyMemory(from: bytes, byteCount: Proto.headerSize)
   }
 
-  /// Calls `body` with every piece in order (from the cursor on).
+  /// Calls `body` with every piece in order (from the cursor on), prefetching the first 512
+  /// bytes of the piece 8 ahead (pieces are often rows scattered over a mapped file: without
+  /// it, copying them cost twice the kernel's copy of the same bytes to the socket).
   func forEachPiece(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-    for i in cursor..<count { try body(UnsafeRawBufferPointer(start: iov[i].iov_base, count: iov[i].iov_len)) }
+    let ahead = 8
+    for i in cursor..<count {
+      if i + ahead < count, let p = iov[i + ahead].iov_base {
+        let n = min(iov[i + ahead].iov_len, 512)
+        var off = 0
+        while off < n {
+          gust_prefetch_read(p + off)
+          off &+= 64
+        }
+      }
+      try body(UnsafeRawBufferPointer(start: iov[i].iov_base, count: iov[i].iov_len))
+    }
   }
 
   /// CRC-32 of the bytes of every piece, in order (before any is consumed).
