@@ -53,7 +53,7 @@ let package = Package(
     .target(name: "Graph", dependencies: ["CZlib"]),
 
     // Subsystems (import foundations only).
-    .target(name: "Net", dependencies: ["Proto", "COpenSSL"]),
+    .target(name: "Net", dependencies: ["Proto", "COpenSSL", "CKernels"]),
     // Graph client (trainers link it): routing, fan-out, merging, block sampling.
     .target(name: "GraphClient", dependencies: ["Graph", "Proto", "Net"]),
     .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams"), "COpenSSL"]),

@@ -127,21 +127,30 @@ func runServerBenchmarks(_ report: BenchReport, quick: Bool,
       let loopback = RawLoopback(bytes: bytes)
       let l0 = loadAverage()
       var clientCPU: [Double] = [], serverCPU: [Double] = []
+      // The pull a trainer makes (`pullNodeFeatureRows`, what ClientGraphAccess uses): every
+      // server's rows land in one block of the result; `rowOf` maps request order to rows.
       let (raw, pull) = interleavedMedians(reps: reps, warmup: 2, { loopback.transfer() }) {
         let s0 = processes.reduce(0) { $0 + cpuSeconds(pid: $1.processIdentifier) }
         let c0 = threadCPUSeconds()
-        _ = try! client.pullNodeFeatures(ntype: 0, field: "feat", ids: ids)
+        _ = try! client.pullNodeFeatureRows(ntype: 0, field: "feat", ids: ids)
         clientCPU.append((threadCPUSeconds() - c0) * 1e3)
         serverCPU.append((processes.reduce(0) { $0 + cpuSeconds(pid: $1.processIdentifier) } - s0) * 1e3)
       }
       report.add("server_feature_pull_gb_per_s", value: Double(bytes) / pull / 1e9, unit: "GB/s",
                  baseline: Double(bytes) / raw / 1e9, goal: ">= 0.7 of baseline",
-                 note: "100k random rows x 64 f32 from 2 servers; baseline = raw loopback TCP, same bytes, same run; medians of \(reps) alternating reps (raw \(fmt(raw * 1e3)) ms, pull \(fmt(pull * 1e3)) ms: client CPU \(fmt(median(clientCPU))) ms, servers' CPU \(fmt(median(serverCPU))) ms); load avg \(l0) -> \(loadAverage())")
+                 note: "100k random rows x 64 f32 from 2 servers, grouped by server (pullNodeFeatureRows: rows + rowOf); baseline = raw loopback TCP, same bytes, same run; medians of \(reps) alternating reps (raw \(fmt(raw * 1e3)) ms, pull \(fmt(pull * 1e3)) ms: client CPU \(fmt(median(clientCPU))) ms, servers' CPU \(fmt(median(serverCPU))) ms); load avg \(l0) -> \(loadAverage())")
+      // The same rows in request order (pullNodeFeatures: one readv piece per row).
+      let (raw1, ordered) = interleavedMedians(reps: reps, warmup: 1, { loopback.transfer() }) {
+        _ = try! client.pullNodeFeatures(ntype: 0, field: "feat", ids: ids)
+      }
+      report.add("server_feature_pull_request_order_gb_per_s", value: Double(bytes) / ordered / 1e9, unit: "GB/s",
+                 baseline: Double(bytes) / raw1 / 1e9, goal: "info",
+                 note: "the same ids with pullNodeFeatures (rows in request order, read from the socket into their rows, one readv piece per row)")
       if parts.contains("crc") {
         let checked = try GraphClient(servers: endpoints, secret: secret, config: config,
                                       options: ClientOptions(uncheckedLoopbackReplies: false))
         let (raw2, pullChecked) = interleavedMedians(reps: reps, warmup: 1, { loopback.transfer() }) {
-          _ = try! checked.pullNodeFeatures(ntype: 0, field: "feat", ids: ids)
+          _ = try! checked.pullNodeFeatureRows(ntype: 0, field: "feat", ids: ids)
         }
         report.add("server_feature_pull_crc_gb_per_s", value: Double(bytes) / pullChecked / 1e9, unit: "GB/s",
                    baseline: Double(bytes) / raw2 / 1e9, goal: "info",

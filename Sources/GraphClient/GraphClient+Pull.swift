@@ -401,3 +401,116 @@ extension GraphClient {
     disconnect()
   }
 }
+
+/// Rows of one field for a request's ids, grouped by owning partition: each partition's rows
+/// together (partitions in order; within one, its ids in request order), so every server's
+/// reply is read from the socket into one contiguous block and the local partition's rows are
+/// gathered into theirs — no per-row pieces, no reassembly copy. `rowOf` is the permutation the
+/// consumer applies in the gather it does anyway.
+public struct GroupedRows: Equatable, Sendable {
+  public var width: Int
+  /// `rowOf.count × width` values.
+  public var values: [Float]
+  /// `rowOf[i]`: the row of `values` holding the request's `ids[i]`.
+  public var rowOf: [Int32]
+
+  public init(width: Int, values: [Float], rowOf: [Int32]) {
+    precondition(values.count == rowOf.count * width)
+    self.width = width
+    self.values = values
+    self.rowOf = rowOf
+  }
+
+  /// Writes the rows in request order to `out` (`rowOf.count × width` floats).
+  public func gather(into out: UnsafeMutablePointer<Float>) {
+    let w = width
+    values.withUnsafeBufferPointer { v in
+      rowOf.withUnsafeBufferPointer { r in
+        for i in 0..<r.count { (out + i &* w).update(from: v.baseAddress! + Int(r[i]) &* w, count: w) }
+      }
+    }
+  }
+
+  /// The rows in request order (what `pullNodeFeatures` returns).
+  public func inRequestOrder() -> FloatMatrix {
+    let n = rowOf.count * width
+    let v = [Float](unsafeUninitializedCapacity: n) { buf, k in
+      if n > 0 { gather(into: buf.baseAddress!) }
+      k = n
+    }
+    return FloatMatrix(rows: rowOf.count, width: width, values: v)
+  }
+}
+
+extension GraphClient {
+  /// Rows of node field `field` for `ids` (all of node type `ntype`), grouped by owner
+  /// (`GroupedRows`): the same values as `pullNodeFeatures`, permuted by `rowOf`. Without a
+  /// config (widths unknown up front) the rows come in request order (`rowOf` the identity).
+  public func pullNodeFeatureRows(ntype: Int, field: String, ids: [Int64]) throws -> GroupedRows {
+    try checkNodeType(ntype)
+    guard let config else {
+      let m = try pullNodeFeatures(ntype: ntype, fields: [field], ids: ids)[0]
+      return GroupedRows(width: m.width, values: m.values, rowOf: (0..<ids.count).map { Int32($0) })
+    }
+    guard let info = config.nodeField(ntype, field) else {
+      throw GraphClientError(.invalidArgument, "node type \(layout.ntypes[ntype]) has no field '\(field)'")
+    }
+    let split = try splitNodes(ids, type: ntype)
+    let width = info.width, rowBytes = 4 * width, P = layout.numParts
+    guard ids.count < Int(Int32.max) else {
+      throw GraphClientError(.invalidArgument, "\(ids.count) ids in one pull; at most \(Int32.max - 1)")
+    }
+    var start = [Int](repeating: 0, count: P + 1)
+    for p in 0..<P { start[p + 1] = start[p] + split.ids[p].count }
+    let rowOf = [Int32](unsafeUninitializedCapacity: ids.count) { buf, n in
+      for p in 0..<P {
+        for (i, pos) in split.positions[p].enumerated() { buf[pos] = Int32(start[p] + i) }
+      }
+      n = ids.count
+    }
+    if ids.isEmpty { return GroupedRows(width: width, values: [], rowOf: []) }
+    let values = try GraphClient.uninitialisedArrays([ids.count * width]) { outs in
+      let out = outs[0]
+      var requests: [Outgoing] = []
+      var heads: [UnsafeMutableRawPointer] = []
+      let lp = localPart
+      for p in 0..<P where !split.ids[p].isEmpty && p != lp {
+        // nodeFeatures reply: u32 n (1) · u32 width · u32 count · rows.
+        let segments = IOSegments(capacity: 2)
+        heads.append(segments.appendScratch(byteCount: 12))
+        segments.append(out + start[p] * width, byteCount: split.ids[p].count * rowBytes)
+        requests.append(Outgoing(part: p, server: graphServer(p),
+                                 message: .pullNodeFeatures(PullFeatures(typeID: Int32(ntype), fields: [field], ids: split.ids[p])),
+                                 scatter: Connection.Scatter(kind: .nodeFeatures, segments: segments)))
+      }
+      let replies = try exchangeAll(requests) {
+        guard let lp, let part = local, !split.ids[lp].isEmpty else { return }
+        guard let f = part.nodeField(ntype, field) else {
+          throw GraphClientError(.invalidArgument, "node type \(layout.ntypes[ntype]) has no field '\(field)'")
+        }
+        let range = part.nodeRange(ntype)
+        Partition.gatherFloatRows(f.info, f.data, rows: split.ids[lp].map { Int($0 - range.start) },
+                                  into: out + start[lp] * width)
+      }
+      for (k, reply) in replies.enumerated() {
+        let p = requests[k].part, s = requests[k].server
+        let server = "partition \(p) server \(s) at \(servers[p][s])"
+        let rows = split.ids[p].count
+        if reply.scattered {
+          let h = heads[k]
+          let n = Int(UInt32(littleEndian: h.loadUnaligned(as: UInt32.self)))
+          let w = Int(UInt32(littleEndian: h.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+          let c = Int(UInt32(littleEndian: h.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+          guard n == 1, w == width, c == rows * width else {
+            throw GraphClientError(.protocolError, "\(n) field(s), \(c) values of width \(w) for \(rows) ids of width \(width)", server: server)
+          }
+          continue
+        }
+        let base = out + start[p] * width
+        try copyRows(reply.frame, kind: .pullNodeFeatures, rows: rows, widths: [width], positions: Array(0..<rows),
+                     server: server) { _, _, copy in copy(base) }
+      }
+    }[0]
+    return GroupedRows(width: width, values: values, rowOf: rowOf)
+  }
+}

@@ -51,12 +51,31 @@ extension GraphClient {
     var out = [SampledNeighbors](repeating: SampledNeighbors(), count: requests.count)
     let active = requests.indices.filter { requests[$0].fanout != 0 }
     if seeds.isEmpty || active.isEmpty { return out }
+    let sorted = zip(excluded, excluded.dropFirst()).allSatisfy { $0 <= $1 } ? excluded : excluded.sorted()
+    if let part = local, seedsAllLocal(seeds, type: dt, part) {
+      // Every seed is in the partition mapped here: its sampler answers in seed order already
+      // (a node's draw depends only on (seed, edge type, node), so repeated seeds repeat their
+      // edges, as the merge below would) — no dedup, routing or merge.
+      for k in active {
+        let r = requests[k]
+        let s: Graph.SampledEdges
+        do {
+          s = try part.sampleInNeighbors(seeds: seeds, etype: r.etype, fanout: r.fanout, maskField: r.maskField,
+                                         excluded: sorted, seed: seed, parallel: localParallel)
+        } catch let g as GraphError {
+          throw GraphClientError(.invalidArgument, g.message)
+        }
+        out[k].dst = s.dst
+        out[k].src = s.src
+        out[k].eids = s.eid
+      }
+      return out
+    }
     let unique = IdMap(capacity: seeds.count)
     let local = seeds.map { unique.insert($0) }
     _ = try splitNodes(unique.ids, type: dt)  // checks every seed's type
     var byType = [[Int64]](repeating: [], count: layout.ntypes.count)
     byType[dt] = unique.ids
-    let sorted = zip(excluded, excluded.dropFirst()).allSatisfy { $0 <= $1 } ? excluded : excluded.sorted()
     let layers = try sampleLayer(byType, etypes: active.map { (requests[$0].etype, requests[$0].fanout, requests[$0].maskField) },
                                  excluded: sorted, seed: seed)
     for (k, r) in active.enumerated() {
@@ -74,6 +93,17 @@ extension GraphClient {
       out[r] = o
     }
     return out
+  }
+
+  /// True when every seed is a node of type `t` in the mapped partition `part` (its nodes of a
+  /// type are one contiguous id range: two comparisons per seed, no lookup).
+  func seedsAllLocal(_ seeds: [Int64], type t: Int, _ part: Partition) -> Bool {
+    let r = part.nodeRange(t)
+    return seeds.withUnsafeBufferPointer { b in
+      var inside = true
+      for s in b { inside = inside && s >= r.start && s < r.end }
+      return inside
+    }
   }
 
   /// Samples the L blocks of a mini-batch from `seeds[ntype]` (global ids, any partitions):

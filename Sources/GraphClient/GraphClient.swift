@@ -156,8 +156,7 @@ public final class GraphClient {
       let deadline = Deadline.after(seconds: options.timeout)
       let c = try Connection.connect(to: endpoint, deadline: deadline)
       try Authentication.client(c, secret: secret, role: options.role, rank: options.rank, deadline: deadline)
-      let loopback = endpoint.host.hasPrefix("127.") || endpoint.host == "::1"
-      let unchecked = loopback && options.uncheckedLoopbackReplies
+      let unchecked = endpoint.isLoopback && options.uncheckedLoopbackReplies
       c.acceptsUncheckedPayload = unchecked
       let l = Link(part: p, server: s, connection: c, flags: unchecked ? Proto.Flags.uncheckedReplyWelcome : 0)
       links[p * 1024 + s] = l
@@ -184,6 +183,9 @@ public final class GraphClient {
     var scatter: Connection.Scatter? = nil
   }
 
+  /// Requests of at least this many payload bytes skip the crc32 on links with unchecked replies.
+  static let uncheckedRequestBytes = 64 << 10
+
   /// Sends every request at once, runs `local` meanwhile, then waits (poll) for every reply
   /// until the deadline. Returns the reply frames in the order of `requests`. An error reply
   /// is thrown (naming its server) after all replies are in; a transport failure or the
@@ -202,8 +204,12 @@ public final class GraphClient {
     for (i, r) in requests.enumerated() {
       let l = try link(r.part, r.server)
       let id = l.connection.makeRequestID()
+      // On a trusted (loopback) link large requests go without a crc32 too (servers accept that
+      // from loopback peers only).
+      let flags = l.flags != 0 && r.message.estimatedPayloadSize >= GraphClient.uncheckedRequestBytes
+        ? l.flags | Proto.Flags.uncheckedPayload : l.flags
       do {
-        try l.connection.send(r.message, requestID: id, flags: l.flags, deadline: deadline)
+        try l.connection.send(r.message, requestID: id, flags: flags, deadline: deadline)
       } catch let e as NetError {
         drop(l)
         for (_, v) in inFlight where v.link !== l { drop(v.link) }
@@ -301,6 +307,13 @@ public final class GraphClient {
 
   /// Routes node ids that must all be of node type `t` (nil: any type).
   func splitNodes(_ ids: [Int64], type t: Int?) throws -> Split {
+    if let t { return try split(ids, ranges: layout.nodeRanges[t]) { i in
+      let id = ids[i]
+      guard let o = nodeBook.owner(of: id) else {
+        return "ids[\(i)] = \(id) is not a node of the graph (it has \(nodeBook.total))"
+      }
+      return "ids[\(i)] = \(id) is a \(layout.ntypes[o.type]) node, not \(layout.ntypes[t])"
+    } }
     var split = Split(ids: Array(repeating: [], count: layout.numParts),
                       positions: Array(repeating: [], count: layout.numParts))
     for (i, id) in ids.enumerated() {
@@ -317,16 +330,54 @@ public final class GraphClient {
   }
 
   func splitEdges(_ ids: [Int64], type e: Int) throws -> Split {
-    var split = Split(ids: Array(repeating: [], count: layout.numParts),
-                      positions: Array(repeating: [], count: layout.numParts))
-    for (i, id) in ids.enumerated() {
-      guard let o = edgeBook.owner(of: id), o.type == e else {
-        throw GraphClientError(.invalidArgument, "ids[\(i)] = \(id) is not an edge of type \(layout.etypes[e])")
+    try split(ids, ranges: layout.edgeRanges[e]) { i in "ids[\(i)] = \(ids[i]) is not an edge of type \(layout.etypes[e])" }
+  }
+
+  /// Routes ids of one type, whose ids in partition p are `ranges[p]`: a pass that finds each
+  /// id's partition among the few ranges and counts, then exact-size arrays filled in place
+  /// (no per-id append). `bad(i)` words the error for an id in none of them.
+  func split(_ ids: [Int64], ranges: [PartitionConfig.IdRange], bad: (Int) -> String) throws -> Split {
+    let P = ranges.count, n = ids.count
+    var owner = [UInt16](unsafeUninitializedCapacity: n) { _, k in k = n }
+    var counts = [Int](repeating: 0, count: P)
+    let badAt: Int? = ids.withUnsafeBufferPointer { idb in
+      owner.withUnsafeMutableBufferPointer { ob in
+        counts.withUnsafeMutableBufferPointer { cb in
+          ranges.withUnsafeBufferPointer { rb in
+            for i in 0..<n {
+              let id = idb[i]
+              var p = 0
+              while p < P && !(id >= rb[p].start && id < rb[p].end) { p &+= 1 }
+              if p == P { return i }
+              ob[i] = UInt16(truncatingIfNeeded: p)
+              cb[p] &+= 1
+            }
+            return nil
+          }
+        }
       }
-      split.ids[o.part].append(id)
-      split.positions[o.part].append(i)
     }
-    return split
+    if let i = badAt { throw GraphClientError(.invalidArgument, bad(i)) }
+    var outIds = counts.map { c in [Int64](unsafeUninitializedCapacity: c) { _, k in k = c } }
+    var outPos = counts.map { c in [Int](unsafeUninitializedCapacity: c) { _, k in k = c } }
+    for p in 0..<P where counts[p] > 0 {
+      ids.withUnsafeBufferPointer { idb in
+        owner.withUnsafeBufferPointer { ob in
+          outIds[p].withUnsafeMutableBufferPointer { oi in
+            outPos[p].withUnsafeMutableBufferPointer { op in
+              var k = 0
+              let q = UInt16(p)
+              for i in 0..<n where ob[i] == q {
+                oi[k] = idb[i]
+                op[k] = i
+                k &+= 1
+              }
+            }
+          }
+        }
+      }
+    }
+    return Split(ids: outIds, positions: outPos)
   }
 
   func checkNodeType(_ t: Int) throws {

@@ -218,10 +218,31 @@ public final class GraphService: @unchecked Sendable {
     return SampleNeighborsReply(edges: out)
   }
 
-  /// `u32 n` + per field `u32 width` · `u32 count` · rows, gathered straight into the frame.
+  /// Replies whose rows are at least this many bytes are sent from the mapped rows themselves
+  /// (f32 fields; `Reply.segments`), smaller ones are gathered into one frame.
+  static let segmentedReplyBytes = 64 << 10
+
+  /// `u32 n` + per field `u32 width` · `u32 count` · rows. Large replies of f32 fields go out as
+  /// pieces pointing into the mapped partition (one per run of adjacent rows), packed into the
+  /// connection's staging buffer chunk by chunk as they are sent; others are gathered straight
+  /// into the frame.
   private func floatRowsFrame(kind: MessageKind, fields: [(FieldInfo, UnsafeRawBufferPointer)],
                               rows: [Int]) -> Reply {
     let total = fields.reduce(4) { $0 + 8 + 4 * rows.count * $1.0.width }
+    if total >= GraphService.segmentedReplyBytes, fields.allSatisfy({ $0.0.dtype == .f32 && $0.1.baseAddress != nil }) {
+      let segments = IOSegments.frame(capacity: fields.count * (rows.count + 1) + 1)
+      segments.keepAlive = [partition]
+      var head = UInt32(fields.count).littleEndian
+      segments.appendScratch(byteCount: 4).copyMemory(from: &head, byteCount: 4)
+      for (info, data) in fields {
+        var counts = (UInt32(info.width).littleEndian, UInt32(rows.count * info.width).littleEndian)
+        segments.appendScratch(byteCount: 8).copyMemory(from: &counts, byteCount: 8)
+        rows.withUnsafeBufferPointer {
+          segments.appendRows(base: UnsafeMutableRawPointer(mutating: data.baseAddress!), rowBytes: 4 * info.width, positions: $0)
+        }
+      }
+      return .segments(kind: kind, segments)
+    }
     var w = WireWriter.frame(reservingPayload: total)
     w.writeCount(fields.count)
     for (info, data) in fields {

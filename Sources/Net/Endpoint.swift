@@ -20,6 +20,12 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     self.port = port
   }
 
+  /// A loopback address (127.0.0.0/8, ::1, or IPv4-mapped 127.x): bytes to it never leave
+  /// this host's memory.
+  public var isLoopback: Bool {
+    host.hasPrefix("127.") || host == "::1" || host.lowercased().hasPrefix("::ffff:127.")
+  }
+
   /// Parses `IP:PORT` (IPv6 in brackets: `[::1]:PORT`). Port 0 asks for an ephemeral port.
   public init(parsing text: String) throws {
     let hostPart: Substring

@@ -17,6 +17,9 @@ public struct ServerOptions: Sendable {
   /// Largest request payload accepted after authentication.
   public var maxPayload = Proto.defaultMaxPayload
   public var socket = SocketOptions()
+  /// Accept requests without a crc32 (`Proto.Flags.uncheckedPayload`) from authenticated
+  /// loopback peers; from any other peer they stay a checksum error.
+  public var uncheckedRequestsFromLoopback = true
 
   public init(handshakeTimeout: Double = 5, idleTimeout: Double = 600, sendTimeout: Double = 60,
               maxPayload: Int = Proto.defaultMaxPayload, socket: SocketOptions = SocketOptions()) {
@@ -42,9 +45,14 @@ public struct Request: Sendable {
 /// What a handler answers: a message for the server to encode, or a frame the handler built in
 /// place (`WireWriter.frame(reservingPayload:)` + the payload, then `take()`) so bulk rows are
 /// gathered straight into the bytes that go out. The server writes the header either way.
+/// Or a frame as pieces of memory (`IOSegments.frame` + payload pieces, e.g. rows of a mapped
+/// partition that `keepAlive` holds): the server seals the header and sends the pieces through a
+/// cache-sized staging buffer (`Connection.send(segments:)`), so a bulk reply is never built
+/// whole in memory.
 public enum Reply: Sendable {
   case message(Message)
   case frame(kind: MessageKind, bytes: [UInt8])
+  case segments(kind: MessageKind, IOSegments)
 }
 
 /// A request/reply server over authenticated connections: an accept loop on its own thread and
@@ -205,6 +213,7 @@ public final class Server: @unchecked Sendable {
       if !isStopping { log("gust-net: refused \(peer): \(error)") }
       return
     }
+    connection.acceptsUncheckedPayload = options.uncheckedRequestsFromLoopback && peer.isLoopback
     while !isStopping {
       let frame: Frame
       do {
@@ -223,6 +232,19 @@ public final class Server: @unchecked Sendable {
         return
       }
       let reply = answer(frame, peer: peer, identity: identity)
+      let welcome = frame.flags & Proto.Flags.uncheckedReplyWelcome != 0
+      if case .segments(let kind, let segments) = reply {
+        let unchecked = welcome && segments.payloadBytes >= Server.uncheckedReplyThreshold
+        segments.sealFrame(kind: kind, requestID: frame.requestID, flags: unchecked ? Proto.Flags.uncheckedPayload : 0)
+        do {
+          try connection.send(segments: segments, requestID: frame.requestID,
+                              deadline: .after(seconds: options.sendTimeout))
+        } catch {
+          if !isStopping { log("gust-net: closing \(peer): \(error)") }
+          return
+        }
+        continue
+      }
       do {
         var bytes: [UInt8]
         let kind: MessageKind
@@ -235,8 +257,10 @@ public final class Server: @unchecked Sendable {
         case .frame(let k, let b):
           bytes = b
           kind = k
+        case .segments:
+          preconditionFailure("sent above")
         }
-        let unchecked = frame.flags & Proto.Flags.uncheckedReplyWelcome != 0
+        let unchecked = welcome
           && bytes.count - Proto.headerSize >= Server.uncheckedReplyThreshold
         Frame.seal(&bytes, kind: kind, requestID: frame.requestID,
                    flags: unchecked ? Proto.Flags.uncheckedPayload : 0)

@@ -36,7 +36,9 @@ public struct Frame: Equatable, Sendable {
                                        payloadLength: payloadLength, crc: crc))
   }
 
-  static func headerBytes(kind: MessageKind, flags: UInt32, requestID: UInt64,
+  /// The 28-byte header of a frame whose payload (of `payloadLength` bytes, with crc32 `crc` —
+  /// 0 with `uncheckedPayload`) is written separately (a writev of pieces).
+  public static func headerBytes(kind: MessageKind, flags: UInt32, requestID: UInt64,
                           payloadLength: Int, crc: UInt32) -> [UInt8] {
     precondition(payloadLength >= 0 && payloadLength <= Int(UInt32.max),
                  "payload of \(payloadLength) bytes cannot be framed")

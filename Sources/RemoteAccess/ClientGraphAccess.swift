@@ -154,6 +154,17 @@ public final class ClientGraphAccess: GraphAccess {
     concatenated(try call { try client.pullNodeFeatures(ntype: ntype, fields: fields, ids: ids) }, rows: ids.count)
   }
 
+  /// One field: each server's rows arrive in one block (`GraphClient.pullNodeFeatureRows`) and
+  /// are put in request order by the one copy into `out`.
+  public func nodeFeatures(ntype: Int, fields: [String], ids: [Int64], into out: UnsafeMutablePointer<Float>) throws {
+    guard fields.count == 1 else {
+      let x = try nodeFeatures(ntype: ntype, fields: fields, ids: ids)
+      x.withUnsafeBufferPointer { if let b = $0.baseAddress { out.update(from: b, count: x.count) } }
+      return
+    }
+    try call { try client.pullNodeFeatureRows(ntype: ntype, field: fields[0], ids: ids) }.gather(into: out)
+  }
+
   public func edgeFeatures(etype: Int, fields: [String], ids: [Int64]) throws -> [Float] {
     concatenated(try call { try client.pullEdgeFeatures(etype: etype, fields: fields, ids: ids) }, rows: ids.count)
   }

@@ -95,6 +95,28 @@ final class ServedGraphTests: XCTestCase {
     try checkFeatures(learnt)
   }
 
+  func testSeedsOfTheLocalPartitionAreSampledInPlaceWithTheServersAnswer() throws {
+    let local = try Partition(configPath: Self.root + "/graph/tg.json", partId: 1)
+    let r = Self.config.nodeMap[0][1]
+    var seeds = Array((r.start..<min(r.end, r.start + 60)).reversed())
+    seeds += [seeds[3], seeds[0]]
+    // Unsorted, with edges of every partition.
+    let excluded = Array(g.edgeGlobal[0].enumerated().filter { $0.offset % 3 == 0 }.map(\.element).reversed())
+    let requests = (0..<5).filter { Self.config.ntypeId(Self.config.etypes[$0].dst) == 0 }.map {
+      NeighborRequest(etype: $0, fanout: $0 == 0 ? 2 : 3, maskField: $0 == 0 ? "lp_mask" : nil)
+    } + [NeighborRequest(etype: 0, fanout: -1)]
+    let served = try client().sampleNeighbors(seeds: seeds, requests: requests, excluded: excluded, seed: 31)
+    XCTAssertGreaterThan(served.reduce(0) { $0 + $1.dst.count }, 100)
+    // Every server unreachable: the local partition alone answers, the same edges in the same order.
+    let nowhere = try Endpoint(parsing: "127.0.0.1:1")
+    let offline = try GraphClient(servers: [[nowhere], [nowhere], [nowhere]], secret: secret, config: Self.config,
+                                  local: local, options: ClientOptions(timeout: 0.5))
+    XCTAssertEqual(try offline.sampleNeighbors(seeds: seeds, requests: requests, excluded: excluded, seed: 31), served)
+    // A seed of another partition goes to its server (here: unreachable).
+    XCTAssertThrowsError(try offline.sampleNeighbors(seeds: seeds + [Self.config.nodeMap[0][0].start],
+                                                     requests: requests, seed: 31))
+  }
+
   func testReplicaServesGraphRequests() throws {
     let c = try client(rank: 1)  // partition 0's graph requests go to its server 1
     try checkBlocks(c)
@@ -161,6 +183,25 @@ final class ServedGraphTests: XCTestCase {
     XCTAssertEqual(try c.pullEdgeFeatures(etype: 0, fields: ["weight"], ids: edges.map { g.edgeGlobal[0][$0] })[0].values,
                    edges.map { weight[$0] }, file: file, line: line)
     XCTAssertEqual(try c.pullNodeFeatures(ntype: 0, field: "feat", ids: []).values, [], file: file, line: line)
+    // Grouped by owner (each server's rows read into one block): the same rows, permuted by
+    // `rowOf` — also for a pull over the servers' 64 KiB threshold, whose rows they send from
+    // the mapped file as pieces.
+    var state = UInt64(99)
+    let many = (0..<3000).map { _ -> Int in
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return Int((state >> 33) % 300)
+    }
+    for list in [papers, many] {
+      let want = list.flatMap { feat[($0 * 8)..<($0 * 8 + 8)] }
+      let grouped = try c.pullNodeFeatureRows(ntype: 0, field: "feat", ids: globals(0, list))
+      XCTAssertEqual(grouped.width, 8, file: file, line: line)
+      XCTAssertEqual(grouped.inRequestOrder().values, want, file: file, line: line)
+      XCTAssertEqual(Set(grouped.rowOf).count, list.count, "rowOf is a permutation", file: file, line: line)
+      XCTAssertEqual(try c.pullNodeFeatures(ntype: 0, field: "feat", ids: globals(0, list)).values, want, file: file, line: line)
+    }
+    XCTAssertEqual(try c.pullNodeFeatureRows(ntype: 2, field: "vfeat", ids: globals(2, venues)).inRequestOrder().values,
+                   venues.flatMap { vfeat[($0 * 3)..<($0 * 3 + 3)].map { Float($0) } }, file: file, line: line)
+    XCTAssertEqual(try c.pullNodeFeatureRows(ntype: 0, field: "feat", ids: []).rowOf, [], file: file, line: line)
   }
 
   func testFeaturesLabelsAndMasksEqualTheInputRows() throws {
