@@ -8,7 +8,7 @@ final class FailureTests: XCTestCase {
   /// Rank `victim` closes its links in the middle of a large all-reduce (after the first one
   /// succeeded); every other rank fails within the timeout naming it.
   func testRankClosingItsLinksIsNamedByEveryOtherRank() {
-    for memory in [false, true] {
+    for links in LinkKind.allCases {
       let w = 4, victim = 2, n = 4_000_000
       let options = CollectiveOptions(timeout: 2, segmentFloats: 1 << 14)
       let body: @Sendable (Communicator) throws -> Double = { c in
@@ -23,18 +23,18 @@ final class FailureTests: XCTestCase {
         do {
           try buf.withUnsafeMutableBufferPointer { try c.allReduce($0.baseAddress!, count: n, op: .sum) }
         } catch let e as CollectiveError {
-          XCTAssertEqual(e.peerRank, victim, "rank \(c.rank) (memory \(memory)): \(e)")
+          XCTAssertEqual(e.peerRank, victim, "rank \(c.rank) (\(links)): \(e)")
           XCTAssertTrue("\(e)".contains("rank \(victim)"), "\(e)")
           return Date().timeIntervalSince(t0)
         }
         XCTFail("rank \(c.rank) finished an all-reduce with a closed rank")
         return -1
       }
-      let results = memory ? withMemoryGroup(w, options: options, body) : withTCPRing(w, options: options, body)
+      let results = withRing(links, w, options: options, body)
       guard let times = values(results) else { return }
       for (r, t) in times.enumerated() where r != victim {
         XCTAssertGreaterThanOrEqual(t, 0)
-        XCTAssertLessThan(t, 3.5, "rank \(r) took \(t) s to fail (memory \(memory))")
+        XCTAssertLessThan(t, 3.5, "rank \(r) took \(t) s to fail (\(links))")
       }
     }
   }
@@ -42,9 +42,13 @@ final class FailureTests: XCTestCase {
   /// A rank that stops taking part (alive, links open, silent): its right neighbour names it
   /// after the timeout, and the others fail soon after.
   func testStalledRankIsNamedAfterTheTimeout() {
+    for links in [LinkKind.sharedMemory, .tcp] { stalledRank(links) }
+  }
+
+  func stalledRank(_ links: LinkKind) {
     let w = 3, victim = 1
     let release = DispatchSemaphore(value: 0)
-    let results = withTCPRing(w, options: .init(timeout: 1)) { c -> (Double, CollectiveError?) in
+    let results = withRing(links, w, options: .init(timeout: 1)) { c -> (Double, CollectiveError?) in
       if c.rank == victim {
         _ = release.wait(timeout: .now() + 5)  // never calls the all-reduce
         return (0, nil)
@@ -62,12 +66,12 @@ final class FailureTests: XCTestCase {
     }
     guard let all = values(results) else { return }
     let right = all[(victim + 1) % w]
-    XCTAssertEqual(right.1?.peerRank, victim, "\(String(describing: right.1))")
-    XCTAssertEqual(right.1?.code, .timeout)
+    XCTAssertEqual(right.1?.peerRank, victim, "\(links): \(String(describing: right.1))")
+    XCTAssertEqual(right.1?.code, .timeout, "\(links)")
     XCTAssertTrue(right.1.map { "\($0)".contains("sent nothing for 1 s") } ?? false, "\(String(describing: right.1))")
     for r in 0..<w where r != victim {
-      XCTAssertNotNil(all[r].1, "rank \(r)")
-      XCTAssertLessThan(all[r].0, 3, "rank \(r)")
+      XCTAssertNotNil(all[r].1, "\(links) rank \(r)")
+      XCTAssertLessThan(all[r].0, 3, "\(links) rank \(r)")
     }
   }
 
