@@ -33,6 +33,10 @@ final class RingDriver {
   private var outTotal = 0
   private var outDone = 0
   private var opName = ""
+  /// While an operation runs: whether a receive from the left is still due, and when this rank
+  /// last made progress (monotonic ns) — to judge a timeout accusation from the right.
+  private var receiveDue = false
+  private var lastProgress: UInt64 = 0
 
   init(rank: Int, worldSize: Int, links: RingLinks, timeout: Double) {
     self.rank = rank
@@ -82,6 +86,8 @@ final class RingDriver {
     var recv: RingPlan.Receive? = nil
     var headerIn = 0, payloadIn = 0, staged = 0, added = 0
     var deadline = Deadline.after(seconds: timeout)
+    lastProgress = Deadline.now.nanoseconds
+    receiveDue = plan.receiveCount > 0
     outTotal = 0
     outDone = 0
 
@@ -200,6 +206,8 @@ final class RingDriver {
 
       if progressed {
         deadline = Deadline.after(seconds: timeout)
+        lastProgress = Deadline.now.nanoseconds
+        receiveDue = recvJ < plan.receiveCount
         continue
       }
       var want: LinkReady = []
@@ -309,6 +317,17 @@ final class RingDriver {
             let payload = Array(fromRight[RingHeader.size..<(RingHeader.size + Int(h.length))])
             guard let a = RingAbort(payload: payload) else {
               throw peerError(.protocolViolation, right, "sent a malformed abort notice")
+            }
+            if a.culprit == rank && a.code == .timeout && receiveDue {
+              // The right timed out waiting on this rank while this rank waited on its left: round
+              // a stalled rank every rank times out, its right neighbour first — unless that one
+              // woke late (a loaded machine). Pass the blame on when this rank's left has been
+              // silent for most of the timeout too; a rank that only arrived late takes it.
+              let silent = Double(Deadline.now.nanoseconds &- lastProgress) / 1e9
+              if silent >= timeout / 2 {
+                throw peerError(.timeout, left, "sent nothing for \(seconds((silent * 10).rounded() / 10)) during "
+                  + "\(opName) (rank \(a.reporter) timed out waiting on this rank, which was waiting on rank \(left))")
+              }
             }
             throw abortError(a, from: right)
           }

@@ -68,7 +68,7 @@ final class FailureTests: XCTestCase {
     let right = all[(victim + 1) % w]
     XCTAssertEqual(right.1?.peerRank, victim, "\(links): \(String(describing: right.1))")
     XCTAssertEqual(right.1?.code, .timeout, "\(links)")
-    XCTAssertTrue(right.1.map { "\($0)".contains("sent nothing for 1 s") } ?? false, "\(String(describing: right.1))")
+    XCTAssertTrue(right.1.map { "\($0)".contains("sent nothing for") } ?? false, "\(String(describing: right.1))")
     for r in 0..<w where r != victim {
       XCTAssertNotNil(all[r].1, "\(links) rank \(r)")
       XCTAssertLessThan(all[r].0, 3, "\(links) rank \(r)")
