@@ -39,6 +39,7 @@ final class ShmLinks: RingLinks, @unchecked Sendable {
 
   static let sliceNanoseconds: UInt64 = 20_000_000
   static let spinNanoseconds: UInt64 = 20_000
+  static let publishBytes = 64 << 10
   private static let closedByPeer = "closed its connection (the rank closed or failed)"
   private static let closedHere = "its link was closed on this side"
 
@@ -68,16 +69,24 @@ final class ShmLinks: RingLinks, @unchecked Sendable {
     let capacity = own.capacity
     let free = capacity - Int(tail &- gust_load_acquire_u64(own.head))
     let fromA = min(a.count, free)
-    if fromA > 0 { copyIn(a.baseAddress!, fromA, at: tail) }
+    if fromA > 0 { publish(a.baseAddress!, fromA) }
     let fromB = fromA == a.count ? min(b.count, free - fromA) : 0
-    if fromB > 0 { copyIn(b.baseAddress!, fromB, at: tail &+ UInt64(fromA)) }
-    let n = fromA + fromB
-    if n > 0 {
-      tail &+= UInt64(n)
+    if fromB > 0 { publish(b.baseAddress!, fromB) }
+    return .bytes(fromA + fromB)
+  }
+
+  /// Copies `n` bytes into the ring (they fit) and publishes them in pieces, so the consumer on
+  /// the other core starts on the first piece while this one copies the next.
+  private func publish(_ src: UnsafeRawPointer, _ n: Int) {
+    var done = 0
+    while done < n {
+      let k = min(n - done, ShmLinks.publishBytes)
+      copyIn(src + done, k, at: tail)
+      tail &+= UInt64(k)
       gust_store_release_u64(own.tail, tail)
       rightBell.ringBell()
+      done += k
     }
-    return .bytes(n)
   }
 
   @inline(__always)
