@@ -46,6 +46,8 @@ let package = Package(
     .target(name: "CKernels"),
     // prctl(2) for the launcher's children (variadic in C, so Swift cannot call it directly).
     .target(name: "CProcess"),
+    // Atomics, futex(2) and POSIX shared memory for the Collective target's shared-memory links.
+    .target(name: "CShm"),
     .target(name: "Rand"),
     .target(name: "Tensor", dependencies: ["Rand", "CBLAS", "CKernels"]),
     .target(name: "Parquet", dependencies: ["CZlib", "CSnappy", "CZstd", "CLZ4"]),
@@ -57,8 +59,8 @@ let package = Package(
     // Graph client (trainers link it): routing, fan-out, merging, block sampling.
     .target(name: "GraphClient", dependencies: ["Graph", "Proto", "Net"]),
     .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams"), "COpenSSL"]),
-    // Data-parallel collectives among trainer ranks (ring all-reduce over Net links).
-    .target(name: "Collective", dependencies: ["Net", "Proto"]),
+    // Data-parallel collectives among trainer ranks (ring all-reduce over Net or shared-memory links).
+    .target(name: "Collective", dependencies: ["Net", "Proto", "CShm"]),
     // Subsystems.
     .target(name: "Model", dependencies: ["Tensor"]),
     .target(name: "Synth", dependencies: ["Parquet", "Rand"]),

@@ -6,8 +6,8 @@ import Foundation
 import Net
 
 /// Issue 7's figures: ring all-reduce of a 4 MB and a 64 MB float buffer among 2 and 4 ranks,
-/// each rank its own `gust-bench collective-rank` process on 127.0.0.1 (a real TCP ring with the
-/// job-secret handshake), as bus bandwidth 2(w−1)/w · bytes / time beside a raw loopback TCP
+/// each rank its own `gust-bench collective-rank` process on 127.0.0.1 (a real ring with the
+/// job-secret handshake; shared-memory links, then TCP links for comparison), as bus bandwidth 2(w−1)/w · bytes / time beside a raw loopback TCP
 /// stream of the same bytes measured in the same run (`RawLoopback`, before and after each
 /// configuration). Goal: ≥ 0.7 of raw.
 func runCollectiveBenchmarks(_ report: BenchReport, quick: Bool) {
@@ -25,6 +25,7 @@ func runCollectiveBenchmarks(_ report: BenchReport, quick: Bool) {
   // The children link OpenBLAS (gust-bench does), whose idle pool threads spin in sched_yield
   // at start-up: one thread, so the ranks get the cores.
   setenv("OPENBLAS_NUM_THREADS", "1", 1)
+  let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
   for megabytes in [4, 64] {
     let bytes = megabytes << 20
     let loopback = RawLoopback(bytes: bytes)
@@ -32,28 +33,36 @@ func runCollectiveBenchmarks(_ report: BenchReport, quick: Bool) {
     var rawTimes: [Double] = []
     func measureRaw() { rawTimes.append(medianSeconds(reps: rawReps, warmup: 1) { loopback.transfer() }) }
     for w in [2, 4] {
-      let load0 = loadAverage()
-      measureRaw()
-      let iterations = quick ? 3 : (megabytes == 4 ? 20 : 7)
-      let tag = "\(megabytes)MB_w\(w)"
-      guard let result = runRing(exe: exe, root: root, tag: tag, worldSize: w, floats: bytes / 4,
-                                 iterations: iterations) else { continue }
-      measureRaw()
-      let raw = median(rawTimes.suffix(2))
-      let rawRate = Double(bytes) / raw / 1e9
-      let bus = 2 * Double(w - 1) / Double(w) * Double(bytes) / result.seconds / 1e9
-      // On loopback every byte costs a kernel copy out and one in, on the same cores: a rank
-      // sends and receives 2(w-1)/w·bytes from one thread, w ranks share P cores, while the raw
-      // stream splits its two copies over 2 threads. Bus/raw cannot exceed min(P,w)/(w·min(P,2)).
-      let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-      let ceiling = Double(min(cores, w)) / Double(w * min(cores, 2))
-      report.add("collective_allreduce_\(tag)", value: bus, unit: "GB/s bus", baseline: rawRate,
-                 goal: ">= 0.7 of baseline",
-                 note: "\(w) gust-bench processes, TCP ring on 127.0.0.1, \(megabytes) MiB f32 sum, median of \(iterations) "
-                   + "(slowest rank per iteration) \(fmt(result.seconds * 1e3)) ms; bus = 2(w-1)/w*bytes/time; "
-                   + "baseline = raw loopback TCP stream of the same bytes between 2 threads, medians before and after "
-                   + "(\(fmt(raw * 1e3)) ms); CPU-bound ceiling of bus/raw on loopback with \(cores) cores: \(fmt(ceiling)); "
-                   + "load avg \(load0) -> \(loadAverage())")
+      for links in ["shm", "tcp"] {
+        let load0 = loadAverage()
+        measureRaw()
+        let iterations = quick ? 3 : (megabytes == 4 ? 20 : 7)
+        let tag = "\(megabytes)MB_w\(w)" + (links == "shm" ? "" : "_tcp")
+        guard let result = runRing(exe: exe, root: root, tag: tag, worldSize: w, floats: bytes / 4,
+                                   iterations: iterations, links: links) else { continue }
+        measureRaw()
+        let raw = median(rawTimes.suffix(2))
+        let rawRate = Double(bytes) / raw / 1e9
+        let bus = 2 * Double(w - 1) / Double(w) * Double(bytes) / result.seconds / 1e9
+        let how: String
+        if links == "shm" {
+          how = "shared-memory ring links (TCP beside them for liveness)"
+        } else {
+          // On loopback every byte costs a kernel copy out and one in, on the same cores: a rank
+          // sends and receives 2(w-1)/w·bytes from one thread, w ranks share P cores, while the
+          // raw stream splits its two copies over 2 threads. Bus/raw cannot exceed
+          // min(P,w)/(w·min(P,2)).
+          let ceiling = Double(min(cores, w)) / Double(w * min(cores, 2))
+          how = "TCP ring links (sharedMemory false); CPU-bound ceiling of bus/raw on loopback with \(cores) cores: "
+            + fmt(ceiling)
+        }
+        report.add("collective_allreduce_\(tag)", value: bus, unit: "GB/s bus", baseline: rawRate,
+                   goal: ">= 0.7 of baseline",
+                   note: "\(w) gust-bench processes on 127.0.0.1, \(how); \(megabytes) MiB f32 mean, median of "
+                     + "\(iterations) (slowest rank per iteration) \(fmt(result.seconds * 1e3)) ms; bus = 2(w-1)/w*bytes/time; "
+                     + "baseline = raw loopback TCP stream of the same bytes between 2 threads, medians before and after "
+                     + "(\(fmt(raw * 1e3)) ms); load avg \(load0) -> \(loadAverage())")
+      }
     }
   }
 }
@@ -64,14 +73,15 @@ struct RingResult {
 }
 
 /// Starts `worldSize` `collective-rank` children, hands them each other's ports, waits for them.
-func runRing(exe: String, root: String, tag: String, worldSize w: Int, floats: Int, iterations: Int) -> RingResult? {
+func runRing(exe: String, root: String, tag: String, worldSize w: Int, floats: Int, iterations: Int,
+             links: String) -> RingResult? {
   var pids: [pid_t] = []
   let endpointsFile = "\(root)/endpoints-\(tag)"
   for r in 0..<w {
     let args = [exe, "collective-rank", "--rank", "\(r)", "--world-size", "\(w)",
                 "--port-file", "\(root)/port-\(tag)-\(r)", "--endpoints-file", endpointsFile,
                 "--secret-file", "\(root)/secret", "--floats", "\(floats)", "--iterations", "\(iterations)",
-                "--result-file", "\(root)/result-\(tag)-\(r)"]
+                "--result-file", "\(root)/result-\(tag)-\(r)", "--links", links]
     guard let pid = spawnLogged(args, logPath: "\(root)/log-\(tag)-\(r)") else {
       print("  cannot start \(exe)")
       for p in pids { kill(p, SIGKILL) }
@@ -117,9 +127,11 @@ func writeAtomically(_ path: String, _ text: String) {
 }
 
 /// `gust-bench collective-rank --rank R --world-size W --port-file F --endpoints-file E
-/// --secret-file S --floats N --iterations K [--timeout T] [--result-file O]`: one rank of a
-/// benchmark (or test) ring. Listens on 127.0.0.1:0, writes its port to F, waits for E
-/// (comma-separated IP:PORT of every rank), joins the ring, then: one all-reduce (sum) checked
+/// --secret-file S --floats N --iterations K [--timeout T] [--result-file O] [--links shm|tcp]
+/// [--ring-bytes B]`: one rank of a benchmark (or test) ring (`tcp`: `CollectiveOptions.sharedMemory`
+/// false; B: `sharedMemoryRingBytes`).
+/// Listens on 127.0.0.1:0, writes its port to F, waits for E (comma-separated IP:PORT of every
+/// rank), joins the ring, then: one all-reduce (sum) checked
 /// against the plain sum, then K × (barrier, all-reduce) timed, then an all-gather of the times;
 /// rank 0 writes the median over iterations of the slowest rank's time to O. Exit 0, or 1 with
 /// the error (a `CollectiveError` names the peer).
@@ -136,6 +148,11 @@ func collectiveRank(_ args: [String]) -> Int32 {
     return 2
   }
   let timeout = value("--timeout").flatMap(Double.init) ?? 60
+  let links = value("--links") ?? "shm"
+  guard links == "shm" || links == "tcp" else {
+    Net.logToStandardError("collective-rank: --links is shm or tcp, got \(links)")
+    return 2
+  }
   do {
     Net.keepFreedMemory()
     let secret = try Secret.load(path: secretFile)
@@ -152,7 +169,9 @@ func collectiveRank(_ args: [String]) -> Int32 {
       .map { try Endpoint(parsing: String($0)) }
     guard endpoints.count == w else { throw CollectiveError(.badArgument, "\(endpoints.count) endpoints for \(w) ranks") }
     let c = try TCPRing.connect(rank: rank, endpoints: endpoints, secret: secret,
-                                options: .init(timeout: timeout), listener: listener)
+                                options: .init(timeout: timeout, sharedMemory: links == "shm",
+                                              sharedMemoryRingBytes: value("--ring-bytes").flatMap(Int.init) ?? 4 << 20),
+                                listener: listener)
     defer { c.close() }
     var buf = [Float](repeating: 0, count: n)
     for i in 0..<n { buf[i] = Float((i &* 7 &+ rank &* 13) % 17) - 8 }

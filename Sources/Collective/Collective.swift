@@ -1,8 +1,9 @@
 /// Collective — data-parallel communication among trainer ranks (DESIGN principle 11, gloo's
 /// ring): a pure schedule (`RingSchedule`), the plans of each operation over it (`RingPlan`), one
 /// driver that runs a plan over a rank's two ring links with overlapped, non-blocking sending and
-/// receiving (`RingDriver`), and two kinds of links: TCP over authenticated `Net` connections
-/// (`TCPRing`) and in-process byte pipes (`InMemoryGroup`, tests). No model code.
+/// receiving (`RingDriver`), and three kinds of links: shared-memory rings between processes on
+/// one host and TCP over authenticated `Net` connections between hosts (both set up by
+/// `TCPRing`), and in-process byte pipes (`InMemoryGroup`, tests). No model code.
 ///
 /// Every operation is called by every rank in the same order. A peer that dies, closes or stalls
 /// fails the operation with a `CollectiveError` naming it within `CollectiveOptions.timeout`,
@@ -21,10 +22,18 @@ public struct CollectiveOptions: Sendable {
   public var timeout: Double = 60
   /// Ring messages carry at most this many floats (small values in tests reach every path).
   public var segmentFloats: Int = 1 << 18
+  /// `TCPRing`: shared-memory ring links when every rank's endpoint is on this host (all
+  /// loopback, or all one address); false keeps TCP links. Every rank must pass the same value.
+  public var sharedMemory: Bool = true
+  /// Bytes of each shared-memory ring (a power of two, 4 KiB…1 GiB).
+  public var sharedMemoryRingBytes: Int = 4 << 20
 
-  public init(timeout: Double = 60, segmentFloats: Int = 1 << 18) {
+  public init(timeout: Double = 60, segmentFloats: Int = 1 << 18, sharedMemory: Bool = true,
+              sharedMemoryRingBytes: Int = 4 << 20) {
     self.timeout = timeout
     self.segmentFloats = segmentFloats
+    self.sharedMemory = sharedMemory
+    self.sharedMemoryRingBytes = sharedMemoryRingBytes
   }
 
   func validated() throws -> CollectiveOptions {
@@ -33,6 +42,10 @@ public struct CollectiveOptions: Sendable {
     }
     guard segmentFloats >= 1, segmentFloats <= 1 << 28 else {
       throw CollectiveError(.badArgument, "segmentFloats must be 1...\(1 << 28), got \(segmentFloats)")
+    }
+    let ring = sharedMemoryRingBytes
+    guard ring >= 4096, ring <= 1 << 30, ring & (ring - 1) == 0 else {
+      throw CollectiveError(.badArgument, "sharedMemoryRingBytes must be a power of two in 4096...\(1 << 30), got \(ring)")
     }
     return self
   }

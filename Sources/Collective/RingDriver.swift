@@ -3,8 +3,9 @@ import Net
 /// Runs `RingPlan`s over a rank's `RingLinks` in one thread with non-blocking I/O: it sends to
 /// the right and receives from the left at the same time (whatever either link can take or give
 /// right now, then poll(2) on both), so two neighbours pushing large segments at each other never
-/// deadlock. Received floats are added into the caller's buffer through a 256 KiB staging area
-/// as they arrive, so memory stays flat whatever the message size.
+/// deadlock. Received floats are added into the caller's buffer as they arrive — straight from a
+/// shared-memory ring, or through a 256 KiB staging area from a socket — so memory stays flat
+/// whatever the message size.
 ///
 /// Failures: a link closed while something is still due on it, bytes that are not the expected
 /// message, or no progress at all for `timeout` seconds fail the operation naming the
@@ -32,6 +33,10 @@ final class RingDriver {
   private var outTotal = 0
   private var outDone = 0
   private var opName = ""
+  /// While an operation runs: whether a receive from the left is still due, and when this rank
+  /// last made progress (monotonic ns) — to judge a timeout accusation from the right.
+  private var receiveDue = false
+  private var lastProgress: UInt64 = 0
 
   init(rank: Int, worldSize: Int, links: RingLinks, timeout: Double) {
     self.rank = rank
@@ -81,6 +86,8 @@ final class RingDriver {
     var recv: RingPlan.Receive? = nil
     var headerIn = 0, payloadIn = 0, staged = 0, added = 0
     var deadline = Deadline.after(seconds: timeout)
+    lastProgress = Deadline.now.nanoseconds
+    receiveDue = plan.receiveCount > 0
     outTotal = 0
     outDone = 0
 
@@ -147,27 +154,39 @@ final class RingDriver {
           }
         } else {
           let total = r.into.count
-          let io: LinkIO
+          var io: LinkIO
+          var reducedInPlace = false
           if r.action == .copy {
             io = links.read(.left, into: UnsafeMutableRawBufferPointer(rebasing: r.into[payloadIn...]))
           } else {
-            io = links.read(.left, into: UnsafeMutableRawBufferPointer(
-              start: stage + staged, count: min(stageCapacity - staged, total - payloadIn)))
+            io = .bytes(0)
+            // Shared-memory links: add straight from the ring (whole floats) into the buffer.
+            if staged == 0, let direct = links.readInPlace(.left, max: total - payloadIn, { region in
+              let floats = region.count / 4
+              if floats > 0 { reduce(r.into.baseAddress! + added * 4, region.baseAddress!, floats, r.action) }
+              return floats * 4
+            }) {
+              io = direct
+              reducedInPlace = true
+            }
+            if case .bytes(0) = io {
+              // Sockets, or a float split at the ring's end: through the staging area.
+              reducedInPlace = false
+              io = links.read(.left, into: UnsafeMutableRawBufferPointer(
+                start: stage + staged, count: min(stageCapacity - staged, total - payloadIn)))
+            }
           }
           switch io {
           case .bytes(let n):
             if n > 0 {
               progressed = true
               payloadIn += n
-              if r.action != .copy {
+              if reducedInPlace {
+                added += n / 4
+              } else if r.action != .copy {
                 staged += n
                 let floats = staged / 4
-                let dst = r.into.baseAddress! + added * 4
-                if case .addThenDivide(let d) = r.action {
-                  addFloatsThenDivide(dst, stage, floats, d)
-                } else {
-                  addFloats(dst, stage, floats)
-                }
+                reduce(r.into.baseAddress! + added * 4, stage, floats, r.action)
                 added += floats
                 let rest = staged - floats * 4
                 if rest > 0 { stage.copyMemory(from: stage + floats * 4, byteCount: rest) }
@@ -187,6 +206,8 @@ final class RingDriver {
 
       if progressed {
         deadline = Deadline.after(seconds: timeout)
+        lastProgress = Deadline.now.nanoseconds
+        receiveDue = recvJ < plan.receiveCount
         continue
       }
       var want: LinkReady = []
@@ -297,6 +318,17 @@ final class RingDriver {
             guard let a = RingAbort(payload: payload) else {
               throw peerError(.protocolViolation, right, "sent a malformed abort notice")
             }
+            if a.culprit == rank && a.code == .timeout && receiveDue {
+              // The right timed out waiting on this rank while this rank waited on its left: round
+              // a stalled rank every rank times out, its right neighbour first — unless that one
+              // woke late (a loaded machine). Pass the blame on when this rank's left has been
+              // silent for most of the timeout too; a rank that only arrived late takes it.
+              let silent = Double(Deadline.now.nanoseconds &- lastProgress) / 1e9
+              if silent >= timeout / 2 {
+                throw peerError(.timeout, left, "sent nothing for \(seconds((silent * 10).rounded() / 10)) during "
+                  + "\(opName) (rank \(a.reporter) timed out waiting on this rank, which was waiting on rank \(left))")
+              }
+            }
             throw abortError(a, from: right)
           }
         }
@@ -360,6 +392,16 @@ final class RingDriver {
       }
     }
     return true
+  }
+}
+
+/// dst[i] += src[i], or (dst[i] + src[i]) / d for `.addThenDivide(d)`.
+@inline(__always)
+private func reduce(_ dst: UnsafeMutableRawPointer, _ src: UnsafeRawPointer, _ n: Int, _ action: RingPlan.Action) {
+  if case .addThenDivide(let d) = action {
+    addFloatsThenDivide(dst, src, n, d)
+  } else {
+    addFloats(dst, src, n)
   }
 }
 

@@ -27,57 +27,11 @@ final class TCPLinks: RingLinks, @unchecked Sendable {
   private func fd(_ side: LinkSide) -> Int32 { side == .left ? leftConnection.fd : rightConnection.fd }
 
   func write(_ side: LinkSide, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> LinkIO {
-    let fd = fd(side)
-    guard fd >= 0 else { return .closed("its link was closed on this side") }
-    var iov = [iovec](repeating: iovec(), count: 2)
-    var n = 0
-    if a.count > 0 {
-      iov[n] = iovec(iov_base: UnsafeMutableRawPointer(mutating: a.baseAddress), iov_len: a.count)
-      n += 1
-    }
-    if b.count > 0 {
-      iov[n] = iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count)
-      n += 1
-    }
-    if n == 0 { return .bytes(0) }
-    while true {
-      let r = iov.withUnsafeMutableBufferPointer { p -> Int in
-        var msg = msghdr()
-        msg.msg_iov = p.baseAddress
-        msg.msg_iovlen = n
-        #if canImport(Glibc)
-        return sendmsg(fd, &msg, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
-        #else
-        return sendmsg(fd, &msg, MSG_DONTWAIT)
-        #endif
-      }
-      if r >= 0 { return .bytes(r) }
-      let e = errno
-      switch e {
-      case EINTR: continue
-      case EAGAIN, EWOULDBLOCK: return .bytes(0)
-      case EPIPE, ECONNRESET: return .closed("closed its connection (the process exited or failed)")
-      default: return .closed("link failed: \(String(cString: strerror(e))) (errno \(e))")
-      }
-    }
+    socketWrite(fd(side), a, b)
   }
 
   func read(_ side: LinkSide, into: UnsafeMutableRawBufferPointer) -> LinkIO {
-    let fd = fd(side)
-    guard fd >= 0 else { return .closed("its link was closed on this side") }
-    guard into.count > 0 else { return .bytes(0) }
-    while true {
-      let r = recv(fd, into.baseAddress, into.count, Int32(MSG_DONTWAIT))
-      if r > 0 { return .bytes(r) }
-      if r == 0 { return .closed("closed its connection (the process exited or failed)") }
-      let e = errno
-      switch e {
-      case EINTR: continue
-      case EAGAIN, EWOULDBLOCK: return .bytes(0)
-      case ECONNRESET: return .closed("reset its connection (the process exited or failed)")
-      default: return .closed("link failed: \(String(cString: strerror(e))) (errno \(e))")
-      }
-    }
+    socketRead(fd(side), into: into)
   }
 
   func wait(_ want: LinkReady, until deadline: Deadline) -> LinkReady {
@@ -132,6 +86,60 @@ final class TCPLinks: RingLinks, @unchecked Sendable {
       rightConnection.shutdown()
       leftConnection.close()
       rightConnection.close()
+    }
+  }
+}
+
+/// Writes what a non-blocking socket takes of `a` then `b` (one sendmsg).
+func socketWrite(_ fd: Int32, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> LinkIO {
+  guard fd >= 0 else { return .closed("its link was closed on this side") }
+  var iov = [iovec](repeating: iovec(), count: 2)
+  var n = 0
+  if a.count > 0 {
+    iov[n] = iovec(iov_base: UnsafeMutableRawPointer(mutating: a.baseAddress), iov_len: a.count)
+    n += 1
+  }
+  if b.count > 0 {
+    iov[n] = iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count)
+    n += 1
+  }
+  if n == 0 { return .bytes(0) }
+  while true {
+    let r = iov.withUnsafeMutableBufferPointer { p -> Int in
+      var msg = msghdr()
+      msg.msg_iov = p.baseAddress
+      msg.msg_iovlen = n
+      #if canImport(Glibc)
+      return sendmsg(fd, &msg, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+      #else
+      return sendmsg(fd, &msg, MSG_DONTWAIT)
+      #endif
+    }
+    if r >= 0 { return .bytes(r) }
+    let e = errno
+    switch e {
+    case EINTR: continue
+    case EAGAIN, EWOULDBLOCK: return .bytes(0)
+    case EPIPE, ECONNRESET: return .closed("closed its connection (the process exited or failed)")
+    default: return .closed("link failed: \(String(cString: strerror(e))) (errno \(e))")
+    }
+  }
+}
+
+/// Reads what a non-blocking socket has (at most `into.count` bytes).
+func socketRead(_ fd: Int32, into: UnsafeMutableRawBufferPointer) -> LinkIO {
+  guard fd >= 0 else { return .closed("its link was closed on this side") }
+  guard into.count > 0 else { return .bytes(0) }
+  while true {
+    let r = recv(fd, into.baseAddress, into.count, Int32(MSG_DONTWAIT))
+    if r > 0 { return .bytes(r) }
+    if r == 0 { return .closed("closed its connection (the process exited or failed)") }
+    let e = errno
+    switch e {
+    case EINTR: continue
+    case EAGAIN, EWOULDBLOCK: return .bytes(0)
+    case ECONNRESET: return .closed("reset its connection (the process exited or failed)")
+    default: return .closed("link failed: \(String(cString: strerror(e))) (errno \(e))")
     }
   }
 }

@@ -1,8 +1,10 @@
 import Net
 import Proto
 
-/// TCP ring over authenticated `Net` connections (HMAC handshake with the job secret, like every
-/// Gust connection). `endpoints[r]` is where rank r listens; rank r listens on endpoints[r],
+/// A ring over authenticated `Net` connections (HMAC handshake with the job secret, like every
+/// Gust connection), whose links are then shared-memory rings when every rank is on this host
+/// and `options.sharedMemory` (`ShmLinks`, the TCP connections kept beside them for liveness
+/// and notices), else the TCP connections themselves (`TCPLinks`); see `LinkSetup`. `endpoints[r]` is where rank r listens; rank r listens on endpoints[r],
 /// connects to rank (r+1)%w and accepts from rank (r−1)%w, retrying connects until the deadline
 /// (`options.timeout` for the whole rendezvous). A listener can be pre-bound (port 0 →
 /// ephemeral) with `listen(on:)` so a launcher or test can learn ports first.
@@ -61,8 +63,16 @@ public enum TCPRing {
     let leftResult = acceptor.join()
     switch (leftResult, rightResult) {
     case (.success(let l), .success(let r)):
-      return RingCommunicator(rank: rank, worldSize: w, links: TCPLinks(left: l, right: r, endpoints: endpoints),
-                              options: options)
+      let links: RingLinks
+      do {
+        links = try LinkSetup.links(rank: rank, endpoints: endpoints, left: l, right: r, options: options,
+                                    deadline: deadline)
+      } catch {
+        l.close()
+        r.close()
+        throw error
+      }
+      return RingCommunicator(rank: rank, worldSize: w, links: links, options: options)
     case (_, .failure(let e)), (.failure(let e), _):
       if case .success(let l) = leftResult { l.close() }
       if case .success(let r) = rightResult { r.close() }

@@ -4,13 +4,14 @@ import Net
 import XCTest
 
 /// Ring all-reduce against the plain sum: world sizes 1…8 × element counts {0, 1, w−1, w, w+1,
-/// 1000, 1 000 003} over TCP on 127.0.0.1, each rank its own `TCPRing` on its own thread.
+/// 1000, 1 000 003}, each rank its own `TCPRing` on its own thread on 127.0.0.1 — over
+/// shared-memory links (the default there) and over TCP links — and in memory.
 final class AllReduceTests: XCTestCase {
-  /// Every count in one ring per world size (one rendezvous each); returns per rank whether
-  /// every element of every count matched.
-  func runMatrix(_ w: Int, counts: [Int], segmentFloats: Int, memory: Bool = false) {
-    let options = CollectiveOptions(timeout: 20, segmentFloats: segmentFloats)
-    let body: @Sendable (Communicator) throws -> [String] = { c in
+  /// Every count in one ring per world size (one rendezvous each); checks every element of
+  /// every count on every rank.
+  func runMatrix(_ w: Int, counts: [Int], segmentFloats: Int, links: LinkKind, ringBytes: Int = 4 << 20) {
+    let options = CollectiveOptions(timeout: 20, segmentFloats: segmentFloats, sharedMemoryRingBytes: ringBytes)
+    let results = withRing(links, w, options: options) { c -> [String] in
       var problems: [String] = []
       XCTAssertEqual(c.worldSize, w)
       for n in counts {
@@ -19,65 +20,99 @@ final class AllReduceTests: XCTestCase {
         try buf.withUnsafeMutableBufferPointer { p in
           try c.allReduce(p.baseAddress ?? UnsafeMutablePointer(bitPattern: 4)!, count: n, op: .sum)
         }
-        if n > 100_000 && c.rank == 0 { print("w \(w) n \(n) segment \(segmentFloats): \(Date().timeIntervalSince(t0)) s") }
+        if n > 100_000 && c.rank == 0 {
+          print("\(links) w \(w) n \(n) segment \(segmentFloats): \(Date().timeIntervalSince(t0)) s")
+        }
         if let i = firstMismatch(buf, worldSize: w) {
           problems.append("n \(n) [\(i)] = \(buf[i]), expected \(expectedSum(i, w))")
         }
       }
       return problems
     }
-    let results = memory ? withMemoryGroup(w, options: options, body) : withTCPRing(w, options: options, body)
     guard let all = values(results) else { return }
-    for (r, p) in all.enumerated() { XCTAssertEqual(p, [], "w \(w) seg \(segmentFloats) rank \(r)") }
+    for (r, p) in all.enumerated() { XCTAssertEqual(p, [], "\(links) w \(w) seg \(segmentFloats) rank \(r)") }
+  }
+
+  func testSmallCountsEveryWorldSizeOverSharedMemory() {
+    for w in 1...8 {
+      runMatrix(w, counts: [0, 1, max(w - 1, 0), w, w + 1, 1000], segmentFloats: 1 << 18, links: .sharedMemory)
+    }
   }
 
   func testSmallCountsEveryWorldSizeOverTCP() {
     for w in 1...8 {
-      runMatrix(w, counts: [0, 1, max(w - 1, 0), w, w + 1, 1000], segmentFloats: 1 << 18)
+      runMatrix(w, counts: [0, 1, max(w - 1, 0), w, w + 1, 1000], segmentFloats: 1 << 18, links: .tcp)
+    }
+  }
+
+  func testSegmentsOfOneFloatOverSharedMemory() {
+    for w in 1...8 {
+      runMatrix(w, counts: [0, 1, max(w - 1, 0), w, w + 1, 1000], segmentFloats: 1, links: .sharedMemory)
     }
   }
 
   func testSegmentsOfOneFloatOverTCP() {
-    for w in 1...8 {
-      runMatrix(w, counts: [0, 1, max(w - 1, 0), w, w + 1, 1000], segmentFloats: 1)
+    for w in [2, 3, 5, 8] {
+      runMatrix(w, counts: [0, 1, max(w - 1, 0), w, w + 1, 1000], segmentFloats: 1, links: .tcp)
     }
   }
 
-  func testMillionFloatsEveryWorldSizeOverTCP() {
+  func testMillionFloatsEveryWorldSizeOverSharedMemory() {
     // 1 000 003 floats (not divisible by any w > 1 here), default segments: once per world size.
     for w in 1...8 {
-      runMatrix(w, counts: [1_000_003], segmentFloats: 1 << 18)
+      runMatrix(w, counts: [1_000_003], segmentFloats: 1 << 18, links: .sharedMemory)
     }
+  }
+
+  func testMillionFloatsOverTCP() {
+    for w in [2, 3, 4, 7] {
+      runMatrix(w, counts: [1_000_003], segmentFloats: 1 << 18, links: .tcp)
+    }
+  }
+
+  /// The smallest shared-memory ring (4 KiB) with 7-float segments: headers and payloads split
+  /// at the ring's end, the writer blocked on a full ring at every message.
+  func testTinySharedMemoryRingWithOddSegments() {
+    for w in [2, 3, 5] {
+      runMatrix(w, counts: [0, 1, w - 1, w + 1, 1000, 20_003], segmentFloats: 7, links: .sharedMemory,
+                ringBytes: 4096)
+    }
+    runMatrix(4, counts: [300_001], segmentFloats: 1 << 18, links: .sharedMemory, ringBytes: 4096)
   }
 
   /// Segments far larger than what the links buffer (32 MiB messages over TCP, whose buffers
-  /// hold a few MiB; 1 MiB over 256 KiB in-memory pipes) while both neighbours send at once:
-  /// a rank that blocked in send before receiving would deadlock here.
+  /// hold a few MiB; 4 MiB over 64 KiB shared-memory rings; 1 MiB over 256 KiB in-memory pipes)
+  /// while both neighbours send at once: a rank that blocked in send before receiving would
+  /// deadlock here.
   func testSegmentsLargerThanTheLinkBuffersDoNotDeadlock() {
-    runMatrix(2, counts: [16 << 20], segmentFloats: 8 << 20)
-    runMatrix(3, counts: [3 << 20], segmentFloats: 1 << 20)
-    runMatrix(2, counts: [1 << 20], segmentFloats: 1 << 18, memory: true)
-    runMatrix(4, counts: [1 << 20], segmentFloats: 1 << 18, memory: true)
+    runMatrix(2, counts: [16 << 20], segmentFloats: 8 << 20, links: .tcp)
+    runMatrix(3, counts: [3 << 20], segmentFloats: 1 << 20, links: .tcp)
+    runMatrix(2, counts: [4 << 20], segmentFloats: 1 << 20, links: .sharedMemory, ringBytes: 64 << 10)
+    runMatrix(3, counts: [3 << 20], segmentFloats: 1 << 20, links: .sharedMemory, ringBytes: 64 << 10)
+    runMatrix(2, counts: [1 << 20], segmentFloats: 1 << 18, links: .memory)
+    runMatrix(4, counts: [1 << 20], segmentFloats: 1 << 18, links: .memory)
   }
 
   func testOddSegmentSizeInMemory() {
     for w in [2, 3, 5, 8] {
-      runMatrix(w, counts: [0, 1, w - 1, w, w + 1, 1000, 20_003], segmentFloats: 7, memory: true)
+      runMatrix(w, counts: [0, 1, w - 1, w, w + 1, 1000, 20_003], segmentFloats: 7, links: .memory)
     }
   }
 
   func testMeanIsTheSumDividedByTheWorldSizeAndIdenticalOnEveryRank() {
-    for w in [1, 3, 4] {
-      let n = 10_001
-      let results = withTCPRing(w, options: .init(timeout: 20, segmentFloats: 1000)) { c -> [Float] in
-        var buf = testValues(n, rank: c.rank)
-        try buf.withUnsafeMutableBufferPointer { try c.allReduce($0.baseAddress!, count: n, op: .mean) }
-        return buf
-      }
-      guard let all = values(results) else { return }
-      for r in 0..<w {
-        XCTAssertNil(firstMismatch(all[r], worldSize: w, divideBy: Float(w)), "w \(w) rank \(r)")
-        XCTAssertEqual(all[r], all[0], "rank \(r) differs from rank 0")
+    for links in [LinkKind.sharedMemory, .tcp] {
+      for w in [1, 3, 4] {
+        let n = 10_001
+        let results = withRing(links, w, options: .init(timeout: 20, segmentFloats: 1000)) { c -> [Float] in
+          var buf = testValues(n, rank: c.rank)
+          try buf.withUnsafeMutableBufferPointer { try c.allReduce($0.baseAddress!, count: n, op: .mean) }
+          return buf
+        }
+        guard let all = values(results) else { return }
+        for r in 0..<w {
+          XCTAssertNil(firstMismatch(all[r], worldSize: w, divideBy: Float(w)), "\(links) w \(w) rank \(r)")
+          XCTAssertEqual(all[r], all[0], "\(links): rank \(r) differs from rank 0")
+        }
       }
     }
   }

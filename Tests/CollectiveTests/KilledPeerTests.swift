@@ -6,7 +6,9 @@ import XCTest
 /// A real rank process killed mid-operation: the last rank of the ring is a `gust-bench
 /// collective-rank` child (the binary the collective benchmark runs), the others are threads
 /// here; after a checked all-reduce they loop (barrier, all-reduce) with it until it is
-/// SIGKILLed, and every one of them must fail within the timeout naming its rank.
+/// SIGKILLed, and every one of them must fail within the timeout naming its rank — over
+/// shared-memory links (a dead process rings no doorbell: its TCP connections closing tell) and
+/// over TCP links.
 final class KilledPeerTests: XCTestCase {
   /// gust-bench beside the test bundle (whatever scratch path built it), else `.build/debug`.
   static var benchBinary: String? {
@@ -20,7 +22,15 @@ final class KilledPeerTests: XCTestCase {
     return nil
   }
 
-  func testKilledRankProcessIsNamedByEveryOtherRankWithinTheTimeout() throws {
+  func testKilledRankProcessIsNamedByEveryOtherRankWithinTheTimeoutOverSharedMemory() throws {
+    try killedRankProcess(.sharedMemory)
+  }
+
+  func testKilledRankProcessIsNamedByEveryOtherRankWithinTheTimeoutOverTCP() throws {
+    try killedRankProcess(.tcp)
+  }
+
+  func killedRankProcess(_ links: LinkKind) throws {
     guard let exe = KilledPeerTests.benchBinary else {
       throw XCTSkip("gust-bench is not built (swift build --build-tests builds it)")
     }
@@ -37,7 +47,7 @@ final class KilledPeerTests: XCTestCase {
     child.arguments = ["collective-rank", "--rank", "\(victim)", "--world-size", "\(w)",
                        "--port-file", root + "/port", "--endpoints-file", root + "/endpoints",
                        "--secret-file", root + "/secret", "--floats", "\(n)", "--iterations", "1000000",
-                       "--timeout", "\(timeout)"]
+                       "--timeout", "\(timeout)", "--links", links == .tcp ? "tcp" : "shm"]
     var environment = ProcessInfo.processInfo.environment
     environment["OPENBLAS_NUM_THREADS"] = "1"  // gust-bench links OpenBLAS; its pool would spin
     child.environment = environment
@@ -66,7 +76,8 @@ final class KilledPeerTests: XCTestCase {
     typealias Outcome = (error: CollectiveError?, seconds: Double, round: Int)
     let results: [Result<Outcome, Error>] = onThreads(w - 1) { (r: Int) throws -> Outcome in
       let c = try TCPRing.connect(rank: r, endpoints: endpoints, secret: secret,
-                                  options: .init(timeout: timeout), listener: shared.value[r])
+                                  options: .init(timeout: timeout, sharedMemory: links == .sharedMemory),
+                                  listener: shared.value[r])
       defer { c.close() }
       var buf = testValues(n, rank: r)
       try buf.withUnsafeMutableBufferPointer { try c.allReduce($0.baseAddress!, count: n, op: .sum) }
@@ -91,12 +102,15 @@ final class KilledPeerTests: XCTestCase {
     }
     child.waitUntilExit()
     XCTAssertEqual(child.terminationReason, .uncaughtSignal)
+    // Its ring segment was unlinked at the rendezvous: nothing of it is left in /dev/shm.
+    XCTAssertEqual(ringObjects(of: pid), [], "the killed rank's shared memory")
+    XCTAssertEqual(ringObjects(), [], "this process's shared memory")
     let childLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
     guard let all = values(results) else { return print(childLog) }
     for (r, outcome) in all.enumerated() {
       let seconds = outcome.seconds, round = outcome.round
       guard let error = outcome.error else { XCTFail("rank \(r) never failed (round \(round))"); continue }
-      print("rank \(r) failed after \(seconds) s in round \(round): \(error)")
+      print("\(links): rank \(r) failed after \(seconds) s in round \(round): \(error)")
       XCTAssertEqual(error.peerRank, victim, "rank \(r): \(error)")
       XCTAssertEqual(error.peer, endpoints[victim].description, "rank \(r): \(error)")
       XCTAssertTrue("\(error)".contains("rank \(victim) (127.0.0.1:\(childPort))"), "\(error)")

@@ -2,12 +2,17 @@ import Collective
 import Net
 import XCTest
 
-/// Broadcast from every root, all-gather, barrier, over TCP and in memory; argument checks.
+/// Broadcast from every root, all-gather, barrier, over shared-memory and TCP links and in
+/// memory; argument checks.
 final class OperationsTests: XCTestCase {
-  func testBroadcastFromEveryRootOverTCP() {
-    for w in [1, 2, 3, 5, 8] {
+  func testBroadcastFromEveryRootOverSharedMemory() { broadcastFromEveryRoot(.sharedMemory, worldSizes: [1, 2, 3, 5, 8]) }
+
+  func testBroadcastFromEveryRootOverTCP() { broadcastFromEveryRoot(.tcp, worldSizes: [2, 3, 5]) }
+
+  func broadcastFromEveryRoot(_ links: LinkKind, worldSizes: [Int]) {
+    for w in worldSizes {
       let counts = [0, 1, w - 1, w + 1, 1000]
-      let results = withTCPRing(w, options: .init(timeout: 20, segmentFloats: 64)) { c -> [String] in
+      let results = withRing(links, w, options: .init(timeout: 20, segmentFloats: 64)) { c -> [String] in
         var problems: [String] = []
         for root in 0..<w {
           for n in counts {
@@ -23,30 +28,32 @@ final class OperationsTests: XCTestCase {
         return problems
       }
       guard let all = values(results) else { return }
-      for (r, p) in all.enumerated() { XCTAssertEqual(p, [], "w \(w) rank \(r)") }
+      for (r, p) in all.enumerated() { XCTAssertEqual(p, [], "\(links) w \(w) rank \(r)") }
     }
   }
 
-  func testBroadcastWithSegmentsOfOneInMemory() {
-    let w = 4, n = 333
-    let results = withMemoryGroup(w, options: .init(timeout: 10, segmentFloats: 1)) { c -> [Float] in
-      var buf = (0..<n).map { testValue($0, c.rank) }
-      try buf.withUnsafeMutableBufferPointer { try c.broadcast($0.baseAddress!, count: n, root: 2) }
-      return buf
+  func testBroadcastWithSegmentsOfOne() {
+    for links in LinkKind.allCases {
+      let w = 4, n = 333
+      let results = withRing(links, w, options: .init(timeout: 10, segmentFloats: 1)) { c -> [Float] in
+        var buf = (0..<n).map { testValue($0, c.rank) }
+        try buf.withUnsafeMutableBufferPointer { try c.broadcast($0.baseAddress!, count: n, root: 2) }
+        return buf
+      }
+      guard let all = values(results) else { return }
+      for r in 0..<w { XCTAssertEqual(all[r], (0..<n).map { testValue($0, 2) }, "\(links) rank \(r)") }
     }
-    guard let all = values(results) else { return }
-    for r in 0..<w { XCTAssertEqual(all[r], (0..<n).map { testValue($0, 2) }) }
   }
 
   func testAllGatherGivesEveryRanksArrayInRankOrder() {
     for w in [1, 2, 3, 8] {
-      for memory in [false, true] {
+      for links in LinkKind.allCases {
         let body: @Sendable (Communicator) throws -> ([[Double]], [[Double]]) = { c in
           let d = Double(c.rank)
           let mine: [Double] = [d, d * 0.5 + 1e-9, -(d * d)]
           return (try c.allGather(mine), try c.allGather([]))
         }
-        let results = memory ? withMemoryGroup(w, body) : withTCPRing(w, body)
+        let results = withRing(links, w, body)
         guard let all = values(results) else { return }
         var expected: [[Double]] = []
         for r in 0..<w {
@@ -54,7 +61,7 @@ final class OperationsTests: XCTestCase {
           expected.append([d, d * 0.5 + 1e-9, -(d * d)])
         }
         for r in 0..<w {
-          XCTAssertEqual(all[r].0, expected, "w \(w) memory \(memory) rank \(r)")
+          XCTAssertEqual(all[r].0, expected, "w \(w) \(links) rank \(r)")
           XCTAssertEqual(all[r].1, Array(repeating: [], count: w))
         }
       }
@@ -64,7 +71,7 @@ final class OperationsTests: XCTestCase {
   /// No rank leaves a barrier before the last one has entered it.
   func testBarrierWaitsForTheLastRank() {
     for w in [1, 2, 5] {
-      for memory in [false, true] {
+      for links in LinkKind.allCases {
         let entered = Shared(Counter())
         let body: @Sendable (Communicator) throws -> Int = { c in
           for round in 0..<3 {
@@ -76,9 +83,9 @@ final class OperationsTests: XCTestCase {
           }
           return -1
         }
-        let results = memory ? withMemoryGroup(w, body) : withTCPRing(w, body)
+        let results = withRing(links, w, body)
         guard let all = values(results) else { return }
-        XCTAssertEqual(all, Array(repeating: -1, count: w), "w \(w) memory \(memory)")
+        XCTAssertEqual(all, Array(repeating: -1, count: w), "w \(w) \(links)")
       }
     }
   }
@@ -86,15 +93,17 @@ final class OperationsTests: XCTestCase {
   func testMismatchedCountsAndOrderAreNamedErrors() {
     // Rank 1 passes 11 floats where the others pass 10: whichever neighbour sees it first names
     // the other side of that link, and every rank fails with that error.
-    let results = withMemoryGroup(3, options: .init(timeout: 5)) { c -> Void in
-      var buf = [Float](repeating: 1, count: 11)
-      try buf.withUnsafeMutableBufferPointer { try c.allReduce($0.baseAddress!, count: c.rank == 1 ? 11 : 10, op: .sum) }
-    }
-    for (r, res) in results.enumerated() {
-      guard case .failure(let e as CollectiveError) = res else { XCTFail("rank \(r) did not fail: \(res)"); continue }
-      XCTAssertTrue(e.peerRank == 0 || e.peerRank == 1 || e.peerRank == 2, "rank \(r): \(e)")
-      XCTAssertEqual(e.code, .badArgument, "rank \(r): \(e)")
-      XCTAssertTrue("\(e)".contains("10 floats") && "\(e)".contains("11 floats"), "\(e)")
+    for links in [LinkKind.memory, .sharedMemory] {
+      let results = withRing(links, 3, options: .init(timeout: 5)) { c -> Void in
+        var buf = [Float](repeating: 1, count: 11)
+        try buf.withUnsafeMutableBufferPointer { try c.allReduce($0.baseAddress!, count: c.rank == 1 ? 11 : 10, op: .sum) }
+      }
+      for (r, res) in results.enumerated() {
+        guard case .failure(let e as CollectiveError) = res else { XCTFail("rank \(r) did not fail: \(res)"); continue }
+        XCTAssertTrue(e.peerRank == 0 || e.peerRank == 1 || e.peerRank == 2, "rank \(r): \(e)")
+        XCTAssertEqual(e.code, .badArgument, "rank \(r): \(e)")
+        XCTAssertTrue("\(e)".contains("10 floats") && "\(e)".contains("11 floats"), "\(e)")
+      }
     }
     // Rank 0 calls barrier where the others call allGather.
     let order = withMemoryGroup(3, options: .init(timeout: 5)) { c -> Void in

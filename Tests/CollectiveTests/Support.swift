@@ -75,8 +75,33 @@ func firstMismatch(_ buf: [Float], worldSize w: Int, divideBy d: Float = 1) -> I
   }
 }
 
-/// A TCP ring of `w` ranks on 127.0.0.1 (ephemeral ports bound first), each rank connected on
-/// its own thread; `body` then runs on that thread with the rank's communicator.
+/// How a test ring's ranks are linked: `TCPRing` on 127.0.0.1 with shared-memory links (the
+/// default there) or with TCP links (`sharedMemory: false`), or `InMemoryGroup`.
+enum LinkKind: String, CaseIterable, Sendable {
+  case sharedMemory, tcp, memory
+}
+
+func withRing<T>(_ kind: LinkKind, _ w: Int, options: CollectiveOptions = .init(timeout: 10),
+                 _ body: @escaping @Sendable (Communicator) throws -> T) -> [Result<T, Error>] {
+  var options = options
+  switch kind {
+  case .memory: return withMemoryGroup(w, options: options, body)
+  case .sharedMemory: options.sharedMemory = true
+  case .tcp: options.sharedMemory = false
+  }
+  return withTCPRing(w, options: options, body)
+}
+
+/// This process's shared-memory ring objects still in /dev/shm (they are unlinked as soon as
+/// both neighbours have mapped them, so none outlives a rendezvous).
+func ringObjects(of pid: Int32 = getpid()) -> [String] {
+  let all = (try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []
+  return all.filter { $0.hasPrefix("gust-ring-\(pid)-") }
+}
+
+/// A ring of `w` ranks on 127.0.0.1 (ephemeral ports bound first), each rank connected on its
+/// own thread with `TCPRing` (shared-memory links unless `options.sharedMemory` is false);
+/// `body` then runs on that thread with the rank's communicator.
 func withTCPRing<T>(_ w: Int, options: CollectiveOptions = .init(timeout: 10), secrets: [Secret]? = nil,
                     _ body: @escaping @Sendable (Communicator) throws -> T) -> [Result<T, Error>] {
   let listeners = (0..<w).map { _ in try! TCPRing.listen(on: try! Endpoint(parsing: "127.0.0.1:0")) }
