@@ -186,6 +186,29 @@ final class MultiRankTests: XCTestCase {
     XCTAssertEqual(b.firstBatch, a.items.count / 5)
   }
 
+  /// Only rank 0 keeps checkpoints (and so knows the best): `gust train --save-embed-path` takes
+  /// rank 0's best checkpoint on every rank before each writes its share of the embeddings.
+  func testEveryRankTakesRankZerosBestCheckpoint() throws {
+    Threads.configure(1)
+    let s = try Synthetic(papers: 40, authors: 20, parts: 2)
+    defer { s.remove() }
+    let yaml = Synthetic.yaml(epochs: 2, layers: 1, batch: 8, tasks: Synthetic.nc)
+    let comms = InMemoryGroup.make(worldSize: 2)
+    let out = try Self.onRanks(2) { r -> (RunSummary, String?, Bool) in
+      let (t, _) = try s.makeTrainer(yaml: yaml, overrides: ["--save-model-path", s.root + "/model"], seed: 4,
+                                     reducer: CollectiveReducer(comms[r]))
+      let summary = try t.run()
+      let agreed = try t.agreeOnBestCheckpoint(summary)
+      return (summary, agreed.best, agreed.interrupted)
+    }
+    let best = try XCTUnwrap(out[0].0.bestCheckpoint)
+    XCTAssertTrue(best.hasPrefix(s.root + "/model/epoch-"), best)
+    XCTAssertNil(out[1].0.bestCheckpoint, "rank 1 keeps no checkpoints itself")
+    XCTAssertEqual(out[0].1, best)
+    XCTAssertEqual(out[1].1, best)
+    XCTAssertEqual(out.map(\.2), [false, false])
+  }
+
   /// Early stopping with two ranks: both evaluate, agree, and stop at the same step.
   func testEarlyStoppingIsAgreed() throws {
     Threads.configure(1)
