@@ -103,7 +103,7 @@ let package = Package(
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet"]),
     .testTarget(name: "LaunchTests", dependencies: ["Launch", "Config", "Graph"]),
     .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Collective", "Net", "Model", "Config", "Graph", "Tensor"]),
-    .testTarget(name: "OutputsTests", dependencies: ["TestSupport", "Outputs", "Training", "Parquet", "Graph", "Config"]),
+    .testTarget(name: "OutputsTests", dependencies: ["TestSupport", "Outputs", "Training", "Parquet", "Graph", "Config", "Collective"]),
     .testTarget(name: "RemoteAccessTests",
                 dependencies: ["TestSupport", "RemoteAccess", "Training", "GraphClient", "GraphService", "Graph", "Net", "Config", "Rand", "Tensor"]),
   ],

@@ -93,8 +93,10 @@ public struct Evaluator {
     self.builder = builder
   }
 
-  /// Accumulates `task`'s metrics over `items` in batches of `eval_batch_size`.
-  public func evaluate(_ task: TaskPlan, items: TaskItems, seed: UInt64, tape: Tape) throws -> MetricAccumulator {
+  /// Accumulates `task`'s metrics over `items` in batches of `eval_batch_size`; batch `b`
+  /// samples with `deriveSeed(base: seed, step: firstBatch + b)` (its global index when `items`
+  /// is one rank's run of a set's batches).
+  public func evaluate(_ task: TaskPlan, items: TaskItems, seed: UInt64, tape: Tape, firstBatch: Int = 0) throws -> MetricAccumulator {
     var acc = MetricAccumulator.make(for: task)
     let head = model.heads[task.index]
     let bs = max(1, task.config.evalBatchSize)
@@ -107,7 +109,7 @@ public struct Evaluator {
       let hi = min(items.count, lo + bs)
       tape.reset()
       let batchItems = items.subset(Array(lo..<hi)[...])
-      let batch = try builder.build(task: task, items: batchItems, training: false, seed: deriveSeed(base: seed, step: b))
+      let batch = try builder.build(task: task, items: batchItems, training: false, seed: deriveSeed(base: seed, step: firstBatch + b))
       let (inputs, _) = try builder.inputs(tape, flow: batch.flow, gradients: false, inPlace: true)
       let emb = model.embed(tape, flow: batch.flow, inputs: inputs,
                             options: ForwardOptions(skipLastSelfLoop: task.spec.kind.skipsLastSelfLoop))

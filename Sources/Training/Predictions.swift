@@ -8,7 +8,8 @@ import Tensor
 /// Predictions of node and edge tasks (SPEC §5.2) and their test metrics from the same pass, so
 /// the files hold exactly what was scored. Items: the task's test mask, or — without one — every
 /// node or edge of its target type (predicted, not scored); this rank takes a contiguous even
-/// share. Batches of `eval_batch_size` sample with the task's evaluation plan (its leakage rules)
+/// share (whole global batches, `Trainer+EvalShares.swift`), the metrics merged across ranks.
+/// Batches of `eval_batch_size` sample with the task's evaluation plan (its leakage rules)
 /// and `inferenceSeed`, so a node task's prediction is its decoder applied to the embedding row
 /// `saveEmbeddings` writes.
 extension Trainer {
@@ -47,7 +48,7 @@ extension Trainer {
   func predict(_ task: TaskPlan, path: String?, settings: OutputSettings?) throws -> MetricAccumulator? {
     let g = graph.partitionConfig
     let (allItems, scored) = try predictionItems(task)
-    let items = allItems.subset(Array(Self.rankSlice(count: allItems.count, rank: options.rank, worldSize: options.worldSize))[...])
+    let items = Self.evaluationShare(allItems, batchSize: task.config.evalBatchSize, rank: options.rank, worldSize: options.worldSize).items
     var acc: MetricAccumulator? = scored ? MetricAccumulator.make(for: task) : nil
     let head = model.heads[task.index]
     var cls: ClassificationSpec?
@@ -147,7 +148,7 @@ extension Trainer {
       }
       log.info("task \(task.id): \(w.rowsWritten) predictions (rank \(options.rank)) → \(w.directory)")
     }
-    return acc
+    return try acc.map { try reduceAcrossRanks($0, task: task) }
   }
 
   /// One batch's decoder output folded into the task's metrics (as `Evaluator.accumulate`).

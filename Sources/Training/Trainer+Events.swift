@@ -7,17 +7,16 @@ import Tensor
 extension Trainer {
   public enum Split: String { case val, test }
 
-  /// Evaluates every task on `splits`: each rank its share of the items, the counts merged
-  /// across ranks (every rank gets the same metrics). Returns `[task id][metric] → (val, test)`.
+  /// Evaluates every task on `splits`: each rank its global batches of the items, the counts
+  /// merged across ranks (every rank gets the same metrics, whatever the number of ranks).
+  /// Returns `[task id][metric] → (val, test)`.
   public func evaluate(splits: [Split]) throws -> [String: [EvalMetric: (val: Double?, test: Double?)]] {
-    let ev = Evaluator(model: model, builder: builder)
     var out: [String: [EvalMetric: (val: Double?, test: Double?)]] = [:]
     for (t, task) in plan.tasks.enumerated() {
       var vals: [EvalMetric: Double?] = [:], tests: [EvalMetric: Double?] = [:]
       for split in splits {
         guard let items = (split == .val ? valItems[t] : testItems[t]) else { continue }
-        let seed = deriveSeed(base: options.seed, rank: options.rank, task: t, salt: split == .val ? 0x56414C : 0x54455354)
-        let acc = try reduceAcrossRanks(try ev.evaluate(task, items: items, seed: seed, tape: tape), task: task)
+        let acc = try evaluateShared(task, items: items, split: split)
         for m in task.config.evalMetrics {
           if split == .val { vals[m] = acc.value(m) } else { tests[m] = acc.value(m) }
         }

@@ -37,11 +37,10 @@ extension Trainer {
       throw TrainingError(.badInput, "inference needs restore_model_path (--restore-model-path): without it the model would be random")
     }
     try checkCheckpointTasks(r)
-    try restore(from: r)
+    try restoreOnEveryRank(from: r)
     let needsOutputs = tc.savePredictionPath != nil || tc.saveEmbedPath != nil
     let settings = needsOutputs ? try outputSettings() : nil
     var res: [String: [EvalMetric: (val: Double?, test: Double?)]] = [:]
-    let ev = Evaluator(model: model, builder: builder)
     try outputErrors {
       if let p = tc.savePredictionPath { try OutputFiles.makeDirectory(p) }
       if let p = tc.saveEmbedPath { try OutputFiles.makeDirectory(p) }
@@ -52,9 +51,10 @@ extension Trainer {
       if Self.hasPredictions(task.spec.kind) {
         acc = try outputErrors { try predict(task, path: tc.savePredictionPath, settings: settings) }
         predicted += 1
-      } else if validation, let items = testItems[t], log.isLeader {
-        // Link prediction and reconstruction: scored, no prediction files (as GraphStorm).
-        acc = try ev.evaluate(task, items: items, seed: deriveSeed(base: options.seed, task: t, salt: 0x54455354), tape: tape)
+      } else if validation, let items = testItems[t] {
+        // Link prediction and reconstruction: scored (every rank its global batches, reduced
+        // as `evaluate` does), no prediction files (as GraphStorm).
+        acc = try evaluateShared(task, items: items, split: .test)
       }
       guard let acc else { continue }
       var m: [EvalMetric: (val: Double?, test: Double?)] = [:]
@@ -77,9 +77,12 @@ extension Trainer {
   /// `gust train` with `save_embed_path`: the embeddings of the best kept checkpoint (by the
   /// selection score), or of the final model when none was kept, written after training.
   public func saveEmbeddingsAfterTraining(_ summary: RunSummary) throws {
-    guard let p = tc.saveEmbedPath, !summary.interrupted else { return }
-    if let best = summary.bestCheckpoint {
-      try restore(from: best)
+    guard tc.saveEmbedPath != nil else { return }
+    // Only rank 0 keeps checkpoints: every rank takes its choice (and its view of an interrupt).
+    let (bestCheckpoint, interrupted) = try agreeOnBestCheckpoint(summary)
+    guard let p = tc.saveEmbedPath, !interrupted else { return }
+    if let best = bestCheckpoint {
+      try restoreOnEveryRank(from: best)
       log.info("embeddings of the best model (\(best))")
     } else {
       log.info("embeddings of the final model (no checkpoint kept)")

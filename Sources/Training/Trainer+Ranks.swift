@@ -6,13 +6,6 @@ import Tensor
 /// What several ranks agree on: parameters at the start, sparse embedding gradients each step,
 /// exact evaluation counts, logged losses, and a digest of the parameters at the end.
 extension Trainer {
-  /// Rank `rank`'s share of evaluation items: a contiguous slice, `n·r/W ..< n·(r+1)/W` (a
-  /// set smaller than the world leaves some ranks none; they still take part in the reduction).
-  static func evaluationShare(_ items: TaskItems, rank: Int, worldSize: Int) -> TaskItems {
-    let n = items.count
-    return items.subset(Array((n * rank / worldSize)..<(n * (rank + 1) / worldSize))[...])
-  }
-
   /// Every rank's accumulator of one task merged in rank order: counts and sums add, scores
   /// and labels concatenate, so the metrics equal one rank evaluating every item.
   func reduceAcrossRanks(_ acc: MetricAccumulator, task: TaskPlan) throws -> MetricAccumulator {

@@ -128,10 +128,10 @@ public final class Trainer {
         perPass.append(nb)
         sizes.append(B)
       }
-      // Evaluation items: every rank scores a contiguous share; the counts are reduced exactly.
-      let W = options.worldSize, r = options.rank
-      valItems.append(validation && !inference ? try load(m.val, "val").map { Trainer.evaluationShare($0, rank: r, worldSize: W) } : nil)
-      testItems.append(validation || inference ? try load(m.test, "test").map { Trainer.evaluationShare($0, rank: r, worldSize: W) } : nil)
+      // Evaluation items: the whole sets; each evaluation scores this rank's global batches
+      // (`Trainer+EvalShares.swift`) and reduces the counts exactly.
+      valItems.append(validation && !inference ? try load(m.val, "val") : nil)
+      testItems.append(validation || inference ? try load(m.test, "test") : nil)
     }
     schedule = Schedule(batchesPerPass: perPass, batchSize: sizes)
     lossSums = [Double](repeating: 0, count: plan.tasks.count)

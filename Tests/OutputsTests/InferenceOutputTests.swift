@@ -4,6 +4,7 @@ import Config
 import Graph
 import TestSupport
 @testable import Outputs
+import Collective
 @testable import Training
 
 /// `gust infer`'s outputs read back by pyarrow and Python's csv module (SPEC §5): ids, values,
@@ -195,37 +196,73 @@ final class InferenceOutputTests: XCTestCase {
     XCTAssertEqual(try remap.run(embedPath: f.ws + "/k-emb", predictionPath: nil), 0, "already raw: left alone")
   }
 
-  /// Ranks 0 and 1 of 2 (in-process trainers: the multi-trainer launch is not in this build)
-  /// together write the rows of a one-rank run, with the same values, each rank its own files.
-  func testTwoRanksWriteTheSameRowsAsOne() throws {
-    let f = try f
-    XCTAssertEqual(f.infer("one", ["--save-embed-path", f.ws + "/one-emb", "--save-prediction-path", f.ws + "/one-pred"]).0, 0)
+  /// `inferAndSave` on `W` ranks at once (threads, an in-memory communicator group), each
+  /// with its own graph copy; every rank's returned test metrics.
+  func inferOnRanks(_ f: Fixture, _ name: String, worldSize W: Int) throws -> [[String: [EvalMetric: (val: Double?, test: Double?)]]] {
     let g = try PartitionConfig.load(path: f.syn.configPath)
-    for rank in 0..<2 {
-      let overrides = try ConfigOverrides.parse(["--restore-model-path", f.checkpoint, "--save-embed-path", f.ws + "/two-emb",
-                                                 "--save-prediction-path", f.ws + "/two-pred"])
+    let comms = InMemoryGroup.make(worldSize: W)
+    typealias Metrics = [String: [EvalMetric: (val: Double?, test: Double?)]]
+    final class Box: @unchecked Sendable {
+      var out: [Result<Metrics, Error>?]
+      let body: (Int) throws -> Metrics
+      let done = DispatchSemaphore(value: 0)
+      init(_ w: Int, _ body: @escaping (Int) throws -> Metrics) { out = Array(repeating: nil, count: w); self.body = body }
+      func run(_ r: Int) { out[r] = Result { try body(r) }; done.signal() }
+    }
+    let box = Box(W) { rank in
+      let overrides = try ConfigOverrides.parse(["--restore-model-path", f.checkpoint, "--save-embed-path", f.ws + "/\(name)-emb",
+                                                 "--save-prediction-path", f.ws + "/\(name)-pred", "--eval-batch-size", "7"])
       let config = try GustConfig.load(path: f.yaml, overrides: overrides, mode: .infer)
       let plan = try TrainingPlan.make(config: config, graph: g, mode: .infer)
       let access = try LocalGraphAccess(configPath: f.syn.configPath)
       access.addEmbeddings(ntypes: plan.embeddingTypes, width: plan.encoder.embeddingSize, seed: 0, lr: 0)
       var o = RunOptions()
       o.rank = rank
-      o.worldSize = 2
+      o.worldSize = W
       o.partConfigPath = f.syn.configPath
       o.print = { _ in }
-      _ = try Trainer(plan: plan, graph: access, options: o, inference: true).inferAndSave()
+      let reducer: GradientReducer = W == 1 ? IdentityReducer() : CollectiveReducer(comms[rank])
+      return try Trainer(plan: plan, graph: access, options: o, reducer: reducer, inference: true).inferAndSave()
     }
-    let one = try f.readOutputs(f.ws + "/one-emb"), two = try f.readOutputs(f.ws + "/two-emb")
-    XCTAssertTrue(two.keys.contains { $0.hasPrefix("paper/embed-00001_") } && two.keys.contains { $0.hasPrefix("paper/embed-00000_") })
+    let threads = (0..<W).map { r in Thread { box.run(r) } }
+    for t in threads { t.stackSize = 8 << 20; t.start() }
+    for _ in 0..<W { box.done.wait() }
+    return try box.out.map { try $0!.get() }
+  }
+
+  /// Ranks 0 and 1 of 2 running together (threads over an in-memory communicator group) write
+  /// the rows of a one-rank run with the same values, each rank its own files, and both return
+  /// the one-rank test metrics — node and edge tasks from their predictions, link prediction
+  /// (random negatives) from its global batches — up to float order.
+  func testTwoRanksWriteTheSameRowsAsOne() throws {
+    let f = try f
+    let one = try inferOnRanks(f, "one", worldSize: 1)[0]
+    let twoRanks = try inferOnRanks(f, "two", worldSize: 2)
+    XCTAssertNotNil(one[Fixture.lpCites]?[.mrr]?.test ?? nil, "link prediction is scored")
+    XCTAssertNotNil(one[Fixture.ncID]?[.accuracy]?.test ?? nil, "node classification is scored")
+    for r in 0..<2 {
+      XCTAssertEqual(Set(twoRanks[r].keys), Set(one.keys), "rank \(r)")
+      for (id, m) in one {
+        for (metric, v) in m {
+          XCTAssertEqual(twoRanks[r][id]?[metric]?.test ?? -1, v.test ?? -2, accuracy: 1e-6, "\(id) \(metric), rank \(r)")
+          XCTAssertEqual(twoRanks[r][id]?[metric]?.test ?? -1, twoRanks[0][id]?[metric]?.test ?? -2, "\(id) \(metric): ranks agree exactly")
+        }
+      }
+    }
+    let e1 = try f.readOutputs(f.ws + "/one-emb"), e2 = try f.readOutputs(f.ws + "/two-emb")
+    XCTAssertTrue(e2.keys.contains { $0.hasPrefix("paper/embed-00001_") } && e2.keys.contains { $0.hasPrefix("paper/embed-00000_") })
     for sub in ["paper", "author", Fixture.lpCites + "/paper"] {
-      let a = rows(one, under: sub, column: "emb"), b = rows(two, under: sub, column: "emb")
+      let a = rows(e1, under: sub, column: "emb"), b = rows(e2, under: sub, column: "emb")
       XCTAssertEqual(Set(a.keys), Set(b.keys), sub)
+      XCTAssertFalse(a.isEmpty, sub)
       for (k, v) in a { for j in v.indices { XCTAssertEqual(v[j], b[k]![j], accuracy: 1e-5, "\(sub) \(k)") } }
     }
     let p1 = try f.readOutputs(f.ws + "/one-pred"), p2 = try f.readOutputs(f.ws + "/two-pred")
+    XCTAssertTrue(p2.keys.contains { $0.hasPrefix(Fixture.ncID + "/paper/pred.predict-00001_") })
     for sub in [Fixture.ncID + "/paper", Fixture.nrID + "/paper"] {
       let a = rows(p1, under: sub, column: "pred"), b = rows(p2, under: sub, column: "pred")
       XCTAssertEqual(Set(a.keys), Set(b.keys), sub)
+      XCTAssertFalse(a.isEmpty, sub)
       for (k, v) in a { for j in v.indices { XCTAssertEqual(v[j], b[k]![j], accuracy: 1e-5, "\(sub) \(k)") } }
     }
     XCTAssertEqual(edgeRows(p1, under: Fixture.ecID + "/paper_related_paper").count, edgeRows(p2, under: Fixture.ecID + "/paper_related_paper").count)

@@ -112,7 +112,7 @@ final class MultiRankTests: XCTestCase {
     XCTAssertNotNil(out[0].1.lastEvaluation[nc]?[.accuracy]?.val ?? nil)
   }
 
-  /// Val and test sets smaller than the world (2 items, 4 ranks: two ranks score nothing):
+  /// Val and test sets smaller than the world (2 items, one global batch, 4 ranks: three score nothing):
   /// every rank gets the metrics one rank computes over the whole sets with the same parameters.
   func testEvaluationSetsSmallerThanTheWorld() throws {
     Threads.configure(1)
@@ -126,9 +126,8 @@ final class MultiRankTests: XCTestCase {
       _ = try t.run()
       return (t, try t.evaluate(splits: [.val, .test]))
     }
-    let sizes = out.map { $0.0.valItems[0]?.count ?? -1 }
-    XCTAssertEqual(sizes.reduce(0, +), 2, "\(sizes)")
-    XCTAssertEqual(sizes.filter { $0 == 0 }.count, 2)
+    let sizes = out.map { o in o.0.valItems[0].map { Trainer.evaluationShare($0, batchSize: o.0.plan.tasks[0].config.evalBatchSize, rank: o.0.options.rank, worldSize: 4).items.count } ?? -1 }
+    XCTAssertEqual(sizes, [0, 0, 0, 2], "one global batch: one rank scores it, the others none")
     // One rank with the same parameters and embedding rows scores the whole sets.
     let (one, oneAccess) = try s.makeTrainer(yaml: yaml, seed: 2)
     let a = one.model.arena, b = out[0].0.model.arena
@@ -147,6 +146,67 @@ final class MultiRankTests: XCTestCase {
         }
       }
     }
+  }
+
+  /// Evaluation does not depend on the number of ranks beyond float order: with identical
+  /// parameters (the same seed), 1 rank and 2 ranks score val and test alike — sampled
+  /// `eval_fanout`, uniform LP negatives, several `eval_batch_size` batches of sizes that do
+  /// not divide — because batches are global (fixed items) and seeded by their global index.
+  func testEvaluationWithOneAndTwoRanksAgrees() throws {
+    Threads.configure(1)
+    let s = try Synthetic(papers: 90, authors: 30, parts: 2)
+    defer { s.remove() }
+    let yaml = Synthetic.yaml(epochs: 1, layers: 2, batch: 8, extra: """
+      eval_fanout: "3,2"
+      eval_batch_size: 5
+      """, tasks: [Synthetic.nc, Synthetic.nr, Synthetic.lp].joined(separator: "\n"))
+      .replacingOccurrences(of: "num_negative_edges_eval: 20", with: "num_negative_edges_eval: 6\n        eval_negative_sampler: uniform")
+    let (one, _) = try s.makeTrainer(yaml: yaml, seed: 5)
+    let whole = try one.evaluate(splits: [.val, .test])
+    XCTAssertEqual(whole.count, 3)
+    let comms = InMemoryGroup.make(worldSize: 2)
+    let two = try Self.onRanks(2) { r in
+      try s.makeTrainer(yaml: yaml, seed: 5, reducer: CollectiveReducer(comms[r])).0.evaluate(splits: [.val, .test])
+    }
+    let lp = "link_prediction-paper_cites_paper"
+    XCTAssertNotNil(whole[lp]?[.mrr]?.test ?? nil)
+    for (id, m) in whole {
+      for (metric, v) in m {
+        for r in 0..<2 {
+          XCTAssertEqual(two[r][id]?[metric]?.val ?? -1, v.val ?? -2, accuracy: 1e-6, "\(id) \(metric) val, rank \(r)")
+          XCTAssertEqual(two[r][id]?[metric]?.test ?? -1, v.test ?? -2, accuracy: 1e-6, "\(id) \(metric) test, rank \(r)")
+        }
+      }
+    }
+    // The shares: whole batches of 5, contiguous, covering the set once.
+    let items = one.testItems[0]!
+    let a = Trainer.evaluationShare(items, batchSize: 5, rank: 0, worldSize: 2), b = Trainer.evaluationShare(items, batchSize: 5, rank: 1, worldSize: 2)
+    XCTAssertEqual(a.items.ids + b.items.ids, items.ids)
+    XCTAssertEqual(a.items.count % 5, 0)
+    XCTAssertEqual(b.firstBatch, a.items.count / 5)
+  }
+
+  /// Only rank 0 keeps checkpoints (and so knows the best): `gust train --save-embed-path` takes
+  /// rank 0's best checkpoint on every rank before each writes its share of the embeddings.
+  func testEveryRankTakesRankZerosBestCheckpoint() throws {
+    Threads.configure(1)
+    let s = try Synthetic(papers: 40, authors: 20, parts: 2)
+    defer { s.remove() }
+    let yaml = Synthetic.yaml(epochs: 2, layers: 1, batch: 8, tasks: Synthetic.nc)
+    let comms = InMemoryGroup.make(worldSize: 2)
+    let out = try Self.onRanks(2) { r -> (RunSummary, String?, Bool) in
+      let (t, _) = try s.makeTrainer(yaml: yaml, overrides: ["--save-model-path", s.root + "/model"], seed: 4,
+                                     reducer: CollectiveReducer(comms[r]))
+      let summary = try t.run()
+      let agreed = try t.agreeOnBestCheckpoint(summary)
+      return (summary, agreed.best, agreed.interrupted)
+    }
+    let best = try XCTUnwrap(out[0].0.bestCheckpoint)
+    XCTAssertTrue(best.hasPrefix(s.root + "/model/epoch-"), best)
+    XCTAssertNil(out[1].0.bestCheckpoint, "rank 1 keeps no checkpoints itself")
+    XCTAssertEqual(out[0].1, best)
+    XCTAssertEqual(out[1].1, best)
+    XCTAssertEqual(out.map(\.2), [false, false])
   }
 
   /// Early stopping with two ranks: both evaluate, agree, and stop at the same step.
