@@ -46,11 +46,21 @@ extension Trainer {
       if let p = tc.savePredictionPath { try OutputFiles.makeDirectory(p) }
       if let p = tc.saveEmbedPath { try OutputFiles.makeDirectory(p) }
     }
+    // One layer-wise pass for the embedding files and every prediction task that samples as
+    // it does (eval_fanout on every edge type, no masks, the last self-loop kept).
+    let shared = plan.tasks.filter {
+      Self.hasPredictions($0.spec.kind) && !$0.spec.kind.skipsLastSelfLoop && $0.evalSampling == embeddingSampling
+    }
+    var clock = PhaseClock()
+    let cache = try sharedPass(seeds: try sharedPassSeeds(withSlice: settings != nil && tc.saveEmbedPath != nil, tasks: shared))
+    if PhaseTimes.enabled, cache != nil {
+      log.info(String(format: "layer-wise pass (embeddings + %d prediction task(s)): %.2f s", shared.count, clock.lap()))
+    }
     var predicted = 0
     for (t, task) in plan.tasks.enumerated() {
       var acc: MetricAccumulator?
       if Self.hasPredictions(task.spec.kind) {
-        acc = try outputErrors { try predict(task, path: tc.savePredictionPath, settings: settings) }
+        acc = try outputErrors { try predict(task, path: tc.savePredictionPath, settings: settings, cache: cache) }
         predicted += 1
       } else if validation, let items = testItems[t], log.isLeader {
         // Link prediction and reconstruction: scored, no prediction files (as GraphStorm).
@@ -66,7 +76,7 @@ extension Trainer {
     }
     lastEvaluation = res
     if !res.isEmpty { report(res, title: "test metrics of \(r):", splits: [.test]) }
-    if let p = tc.saveEmbedPath, let settings { try saveEmbeddings(to: p, settings: settings) }
+    if let p = tc.saveEmbedPath, let settings { try saveEmbeddings(to: p, settings: settings, cache: cache) }
     if log.isLeader {
       if let p = tc.savePredictionPath, predicted > 0 { log.info("predictions: \(p)") }
       if let p = tc.saveEmbedPath { log.info("embeddings: \(p)") }
