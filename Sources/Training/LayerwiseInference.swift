@@ -23,10 +23,14 @@ struct LayerwiseInference {
   let seed: UInt64
   /// Destinations per one-layer sample (and rows per `emit`).
   let chunk: Int
+  /// The pass's options (`skipLastSelfLoop` for node-feature reconstruction).
+  var options = ForwardOptions()
 
   /// Calls `emit(t, ids, rows)` for every chunk of `seeds[t]` (in order, `chunk` ids at most)
   /// with the encoder's outputs (`ids.count × outputSize`, row-major).
-  func run(seeds: [[Int64]], emit: (Int, [Int64], [Float]) throws -> Void) throws {
+  func run(seeds: [[Int64]], profile: ((String) -> Void)? = nil, emit: (Int, [Int64], [Float]) throws -> Void) throws {
+    var clock = PhaseClock()
+    var sampleSeconds = 0.0
     let c = sampler.graph.partitionConfig
     let T = c.ntypes.count, L = plan.numLayers
     precondition(L >= 1 && seeds.count == T)
@@ -52,6 +56,7 @@ struct LayerwiseInference {
       for t in 0..<T { for id in below[t] { seen[Int(id)] = false } }
     }
     seen = []
+    sampleSeconds += clock.lap()
     // Row of a node in every layer's table: its position in need[0] (sets are prefixes).
     var row = [Int32](repeating: -1, count: Int(c.numNodes))
     for t in 0..<T { for (i, id) in need[0][t].enumerated() { row[Int(id)] = Int32(i) } }
@@ -78,9 +83,10 @@ struct LayerwiseInference {
     try forEachSample(need[0], layer: 0) { t, ids, flow in
       tape.reset()
       let (inputs, _) = try builder.inputs(tape, flow: flow, gradients: false, inPlace: true)
-      let out = model.encoder.forward(tape, flow: flow, layers: 0..<1, inputs: inputs, hidden: [:])
+      let out = model.encoder.forward(tape, flow: flow, layers: 0..<1, inputs: inputs, hidden: [:], options: options)
       try store(out[c.ntypes[t]]!, t: t, ids: ids, last: L == 1, into: &table, width: width[0])
     }
+    let layer0 = clock.lap()
     // Layers ≥ 1 from the previous table.
     for l in 1..<L {
       var next = [[Float]](repeating: [], count: T)
@@ -99,11 +105,13 @@ struct LayerwiseInference {
           }
           hidden[name] = tape.input(x, rows: src.count, cols: w)
         }
-        let out = model.encoder.forward(tape, flow: flow, layers: l..<(l + 1), inputs: NodeInputs(), hidden: hidden)
+        let out = model.encoder.forward(tape, flow: flow, layers: l..<(l + 1), inputs: NodeInputs(), hidden: hidden, options: options)
         try store(out[c.ntypes[t]]!, t: t, ids: flow.nodes[1][c.ntypes[t]]!, last: l == L - 1, into: &next, width: width[l])
       }
       table = next
     }
+    profile?(String(format: "%d nodes at layer 0; top-down sampling %.2f s, layer 0 (sampling, inputs, encoder) %.2f s, layers 1+ %.2f s",
+                    need[0].reduce(0) { $0 + $1.count }, sampleSeconds, layer0, clock.lap()))
   }
 
   /// One-layer samples of `layer` for `nodes` (per type), `chunk` destinations each, in order.

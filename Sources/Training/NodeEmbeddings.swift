@@ -202,14 +202,14 @@ extension Trainer {
 
   /// Layer-wise inference of `seeds` into a cache (nil when the encoder has no layers or
   /// `GUST_INFER_LAYERWISE=0`).
-  func sharedPass(seeds: [[Int64]]) throws -> EmbeddingCache? {
+  func sharedPass(seeds: [[Int64]], plan sampling: SamplingPlan? = nil, options: ForwardOptions = ForwardOptions()) throws -> EmbeddingCache? {
     guard plan.encoder.numLayers > 0, Self.layerwiseInference, seeds.contains(where: { !$0.isEmpty }) else { return nil }
     let g = graph.partitionConfig
     let cache = EmbeddingCache(numNodes: g.numNodes, ntypes: g.ntypes.count, width: plan.encoder.outputSize)
     for t in 0..<g.ntypes.count { cache.rows[t].reserveCapacity(seeds[t].count * cache.width) }
-    try LayerwiseInference(sampler: builder.sampler, builder: builder, model: model, tape: tape, plan: embeddingSampling,
-                           seed: deriveSeed(base: inferenceSeed, salt: 0x5341_4D50), chunk: Self.inferenceBatchSize)
-      .run(seeds: seeds) { t, ids, rows in
+    try LayerwiseInference(sampler: builder.sampler, builder: builder, model: model, tape: tape, plan: sampling ?? embeddingSampling,
+                           seed: deriveSeed(base: inferenceSeed, salt: 0x5341_4D50), chunk: Self.inferenceBatchSize, options: options)
+      .run(seeds: seeds, profile: PhaseTimes.enabled ? { log.info("layer-wise: " + $0) } : nil) { t, ids, rows in
         var k = Int32(cache.rows[t].count / cache.width)
         for id in ids { cache.index[Int(id)] = k; k += 1 }
         cache.rows[t] += rows

@@ -64,8 +64,11 @@ extension Trainer {
         predicted += 1
       } else if validation, let items = testItems[t], log.isLeader {
         // Link prediction and reconstruction: scored, no prediction files (as GraphStorm).
-        acc = try ev.evaluate(task, items: items, seed: deriveSeed(base: options.seed, task: t, salt: 0x54455354), tape: tape)
+        let seed = deriveSeed(base: options.seed, task: t, salt: 0x54455354)
+        acc = try evaluateLayerwise(task, items: items, seed: seed, reuse: cache, evaluator: ev)
+          ?? ev.evaluate(task, items: items, seed: seed, tape: tape)
       }
+      if PhaseTimes.enabled { log.info("task \(task.id): " + String(format: "%.2f s", clock.lap())) }
       guard let acc else { continue }
       var m: [EvalMetric: (val: Double?, test: Double?)] = [:]
       for metric in task.config.evalMetrics { m[metric] = (nil, acc.value(metric)) }
@@ -82,6 +85,56 @@ extension Trainer {
       if let p = tc.saveEmbedPath { log.info("embeddings: \(p)") }
     }
     return res
+  }
+
+  /// A scored-only task (link prediction, reconstruction) in inference: the evaluation batches
+  /// (positives, `num_negative_edges_eval` corruptions, targets) as `Evaluator.evaluate` builds
+  /// them, their nodes' rows from one layer-wise pass with the task's evaluation sampling (its
+  /// leakage rules: LP message edges under the train mask, reconstruction without the last
+  /// self-loop) and `inferenceSeed` — the embedding pass's rows when the sampling is the same.
+  /// Neighbourhoods are drawn per node with the inference seed instead of per batch, so the
+  /// metric differs from a training-time evaluation of the checkpoint by sampling noise only.
+  /// Nil with `GUST_INFER_LAYERWISE=0` or no encoder layers.
+  func evaluateLayerwise(_ task: TaskPlan, items: TaskItems, seed: UInt64, reuse: EmbeddingCache?,
+                         evaluator ev: Evaluator) throws -> MetricAccumulator? {
+    guard Self.layerwiseInference, plan.encoder.numLayers > 0 else { return nil }
+    let g = graph.partitionConfig
+    let bs = max(1, task.config.evalBatchSize)
+    var batches: [TaskBatch] = []
+    var lo = 0
+    while lo < items.count {
+      let hi = min(items.count, lo + bs)
+      batches.append(try builder.build(task: task, items: items.subset(Array(lo..<hi)[...]), training: false,
+                                       seed: deriveSeed(base: seed, step: batches.count), sample: false))
+      lo = hi
+    }
+    let skip = task.spec.kind.skipsLastSelfLoop
+    var cache = reuse
+    let seedsOf = { (b: TaskBatch) in g.ntypes.map { b.flow.seeds[$0] ?? [] } }
+    if skip || task.evalSampling != embeddingSampling || !(batches.allSatisfy { seedsOf($0).allSatisfy { cache?.contains($0) ?? false } }) {
+      var seen = [Bool](repeating: false, count: Int(g.numNodes))
+      var seeds = [[Int64]](repeating: [], count: g.ntypes.count)
+      for b in batches {
+        for (t, ids) in seedsOf(b).enumerated() { for id in ids where !seen[Int(id)] { seen[Int(id)] = true; seeds[t].append(id) } }
+      }
+      cache = try sharedPass(seeds: seeds, plan: task.evalSampling, options: ForwardOptions(skipLastSelfLoop: skip))
+    }
+    guard let cache else { return nil }
+    var acc = MetricAccumulator.make(for: task)
+    let head = model.heads[task.index]
+    let wasRecording = tape.isRecording, wasTraining = tape.isTraining
+    tape.isRecording = false
+    tape.isTraining = false
+    defer { tape.isRecording = wasRecording; tape.isTraining = wasTraining; tape.reset() }
+    for b in batches {
+      tape.reset()
+      var emb: [String: Var] = [:]
+      for (t, ids) in seedsOf(b).enumerated() where !ids.isEmpty {
+        emb[g.ntypes[t]] = tape.constant(Tensor(rows: ids.count, cols: cache.width, storage: cache.gather(ntype: t, ids: ids)))
+      }
+      try ev.accumulate(&acc, head: head, tape: tape, embeddings: emb, batch: b)
+    }
+    return acc
   }
 
   /// `gust train` with `save_embed_path`: the embeddings of the best kept checkpoint (by the
