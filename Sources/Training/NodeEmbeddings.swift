@@ -209,7 +209,7 @@ extension Trainer {
     for t in 0..<g.ntypes.count { cache.rows[t].reserveCapacity(seeds[t].count * cache.width) }
     try LayerwiseInference(sampler: builder.sampler, builder: builder, model: model, tape: tape, plan: sampling ?? embeddingSampling,
                            seed: deriveSeed(base: inferenceSeed, salt: 0x5341_4D50), chunk: Self.inferenceBatchSize, options: options)
-      .run(seeds: seeds, profile: PhaseTimes.enabled ? { log.info("layer-wise: " + $0) } : nil) { t, ids, rows in
+      .run(seeds: seeds, profile: PhaseTimes.enabled ? { [log] in log.info("layer-wise: " + $0) } : nil) { t, ids, rows in
         var k = Int32(cache.rows[t].count / cache.width)
         for id in ids { cache.index[Int(id)] = k; k += 1 }
         cache.rows[t] += rows
