@@ -135,6 +135,8 @@ struct LayerwiseInference {
 /// embedding files and by the prediction tasks that sample as the embedding pass does.
 final class EmbeddingCache {
   let width: Int
+  /// Seconds the layer-wise pass took.
+  var seconds = 0.0
   /// Per node type: rows in the order the ids were given.
   var rows: [[Float]]
   /// Global id → row within its type's rows (-1: not computed).

@@ -127,7 +127,9 @@ extension Trainer {
           try w.commit()
         }
       }
+      var passSeconds = 0.0
       if let cache, mine.allSatisfy(cache.contains) {
+        passSeconds = cache.seconds
         for t in 0..<g.ntypes.count {
           var lo = 0
           while lo < mine[t].count {
@@ -162,8 +164,12 @@ extension Trainer {
         }
         try saveRelationEmbeddings(to: path, settings: settings)
       }
-      let s = Date().timeIntervalSince(start)
-      if PhaseTimes.enabled { log.info(String(format: "embedding pass: encoder %.2f s, ids + writing %.2f s", profEmbed, profWrite)) }
+      // With a shared pass, its seconds count here (it computed these rows, and the predictions').
+      let s = Date().timeIntervalSince(start) + passSeconds
+      if PhaseTimes.enabled {
+        log.info(String(format: "embedding pass: encoder %.2f s (layer-wise pass, before predictions %.2f s), ids + writing %.2f s",
+                        profEmbed, passSeconds, profWrite))
+      }
       log.info(String(format: "embeddings: %d rows of %d node types (rank %d of %d) in %.2f s (%.0f rows/s) → %@",
                       total, g.ntypes.count, R, W, s, Double(total) / max(s, 1e-9), path))
       return total
@@ -206,6 +212,8 @@ extension Trainer {
     guard plan.encoder.numLayers > 0, Self.layerwiseInference, seeds.contains(where: { !$0.isEmpty }) else { return nil }
     let g = graph.partitionConfig
     let cache = EmbeddingCache(numNodes: g.numNodes, ntypes: g.ntypes.count, width: plan.encoder.outputSize)
+    let start = Date()
+    defer { cache.seconds = Date().timeIntervalSince(start) }
     for t in 0..<g.ntypes.count { cache.rows[t].reserveCapacity(seeds[t].count * cache.width) }
     try LayerwiseInference(sampler: builder.sampler, builder: builder, model: model, tape: tape, plan: sampling ?? embeddingSampling,
                            seed: deriveSeed(base: inferenceSeed, salt: 0x5341_4D50), chunk: Self.inferenceBatchSize, options: options)
