@@ -103,6 +103,6 @@ func runInferBenchmarks(_ report: BenchReport, quick: Bool, explicit: Bool) {
                note: "\(r.embeddingRows) embedding + \(r.predictionRows) prediction rows over the whole job")
     report.add("infer_\(scale)_embedding_rows_per_second", value: Double(r.embeddingRows) / max(r.embeddingSeconds, 1e-9),
                unit: "rows/s", baseline: nil, goal: "-",
-               note: String(format: "the embedding pass alone (%.1f s: sampling, encoder, writing)", r.embeddingSeconds))
+               note: String(format: "the embedding pass alone (%.1f s: the layer-wise pass, which also gives the node tasks' predictions, and writing)", r.embeddingSeconds))
   }
 }

@@ -67,6 +67,27 @@ public final class Encoder {
                       options: ForwardOptions = ForwardOptions()) -> [String: Var] {
     precondition(flow.numLayers == config.numLayers,
                  "Encoder: \(flow.numLayers) blocks for \(config.numLayers) layers")
+    return forward(tape, flow: flow, inputs: inputs, options: options, blocks: flow.numLayers)
+  }
+
+  /// Layer-wise inference: layers `layers` only, one block of `flow` each. From layer 0 it reads
+  /// `inputs` (the input layer, as `forward`); from a later layer `hidden[t]` holds the previous
+  /// layer's outputs for the rows of `flow.nodes[0][t]`. Each output row is what `forward` gives
+  /// for that node with the same sampled neighbourhoods (up to float rounding of the sums).
+  public func forward(_ tape: Tape, flow: MessageFlow, layers: Range<Int>, inputs: NodeInputs,
+                      hidden: [String: Var], options: ForwardOptions = ForwardOptions()) -> [String: Var] {
+    precondition(flow.numLayers == layers.count && layers.upperBound <= config.numLayers && !layers.isEmpty,
+                 "Encoder: \(flow.numLayers) blocks for layers \(layers) of \(config.numLayers)")
+    if layers.lowerBound == 0 { return forward(tape, flow: flow, inputs: inputs, options: options, blocks: layers.count) }
+    var out = hidden
+    for (k, l) in layers.enumerated() {
+      out = layer(tape, l, flow.blocks[k], h: out, raw: [:], rawTypes: [], tables: [:], options: options)
+    }
+    return out
+  }
+
+  /// The input layer and layers `0..<blocks`.
+  func forward(_ tape: Tape, flow: MessageFlow, inputs: NodeInputs, options: ForwardOptions, blocks: Int) -> [String: Var] {
     let p = config.dropout
     let linearInput = p == 0 || !tape.isTraining
     // Raw inputs per type present in the first node set.
@@ -117,7 +138,7 @@ public final class Encoder {
     var h: [String: Var] = [:]
     for t in raw.keys.sorted() where !rawTypes.contains(t) { h[t] = projectAll(t) }
     var out = layer(tape, 0, block0, h: h, raw: raw, rawTypes: rawTypes, tables: tables, options: options)
-    for l in 1..<config.numLayers {
+    for l in 1..<blocks {
       out = layer(tape, l, flow.blocks[l], h: out, raw: [:], rawTypes: [], tables: [:], options: options)
     }
     return out

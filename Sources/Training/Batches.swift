@@ -62,7 +62,9 @@ public final class BatchBuilder {
   /// The batch of `task` over `items`. Training batches use the task's train sampling, its
   /// training negatives and target exclusion; evaluation batches (`training == false`) use
   /// `eval_fanout` and, for link prediction, `num_negative_edges_eval` corruptions of both ends.
-  public func build(task: TaskPlan, items: TaskItems, training: Bool, seed: UInt64) throws -> TaskBatch {
+  /// With `sample: false` the blocks are not sampled: the flow holds only the seeds (one node
+  /// set, no blocks) for a caller that has their embeddings (layer-wise inference).
+  public func build(task: TaskPlan, items: TaskItems, training: Bool, seed: UInt64, sample: Bool = true) throws -> TaskBatch {
     let c = graph.partitionConfig
     var seeds = SeedSet(types: c.ntypes.count)
     var rows: TaskRows
@@ -104,6 +106,12 @@ public final class BatchBuilder {
         }
         rows = .edges(src: s, dst: d)
       }
+    }
+    if !sample {
+      var named: [String: [Int64]] = [:]
+      for (t, ids) in seeds.ids.enumerated() where !ids.isEmpty { named[c.ntypes[t]] = ids }
+      return TaskBatch(sampled: SampledFlow(flow: MessageFlow(nodes: [named], blocks: []), edgeIds: []), rows: rows,
+                       targets: try targets(task, items), excluded: excluded)
     }
     let sampling = training ? task.trainSampling : task.evalSampling
     let sampled = try sampler.sample(seeds: seeds.ids, plan: sampling, excluded: excluded,

@@ -44,7 +44,10 @@ public final class BlockSampler {
 
   /// Samples `plan.numLayers` blocks for `seeds[t]` (global ids of node type id `t`, unique
   /// within a type). `excluded` (sorted) edges never pass messages.
-  public func sample(seeds: [[Int64]], plan: SamplingPlan, excluded: [Int64] = [], seed: UInt64) throws -> SampledFlow {
+  /// `firstLayer` numbers the plan's layers from there in the per-layer seeds (layer-wise
+  /// inference samples one layer `l` at a time with the seed a full plan gives layer `l`).
+  public func sample(seeds: [[Int64]], plan: SamplingPlan, excluded: [Int64] = [], seed: UInt64,
+                     firstLayer: Int = 0) throws -> SampledFlow {
     let c = graph.partitionConfig
     let T = c.ntypes.count, L = plan.numLayers
     precondition(seeds.count == T, "BlockSampler: seeds for \(seeds.count) of \(T) node types")
@@ -60,7 +63,7 @@ public final class BlockSampler {
       map.nextGeneration()
       for t in 0..<T { for (i, id) in dstNodes[t].enumerated() { map.set(id, Int32(i)) } }
       var pairs: [Int: (dst: [Int32], src: [Int32])] = [:]
-      let layerSeed = deriveSeed(base: seed, salt: UInt64(l))
+      let layerSeed = deriveSeed(base: seed, salt: UInt64(firstLayer + l))
       for t in 0..<T where !dstNodes[t].isEmpty {
         var requests: [SampleRequest] = []
         for e in 0..<c.etypes.count where dstType[e] == t && plan.fanouts[l][e] != 0 {

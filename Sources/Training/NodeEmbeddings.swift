@@ -36,6 +36,10 @@ extension Trainer {
     return 4096
   }()
 
+  /// Layer-wise embedding pass (default); `GUST_INFER_LAYERWISE=0` runs the mini-batch pass
+  /// (`nodeEmbeddings` per batch) instead — same values, kept to compare.
+  public static let layerwiseInference: Bool = ProcessInfo.processInfo.environment["GUST_INFER_LAYERWISE"] != "0"
+
   public var inferenceSeed: UInt64 { deriveSeed(base: options.seed, salt: 0x494E_4645_5245) }
 
   /// `eval_fanout` over every edge (every neighbour with `use_mini_batch_infer: false`), no masks.
@@ -77,6 +81,12 @@ extension Trainer {
   /// (shared embeddings only).
   @discardableResult
   public func saveEmbeddings(to path: String, settings: OutputSettings) throws -> Int {
+    try saveEmbeddings(to: path, settings: settings, cache: nil)
+  }
+
+  /// As `saveEmbeddings(to:settings:)`, reading the rows from `cache` when it holds them all.
+  @discardableResult
+  func saveEmbeddings(to path: String, settings: OutputSettings, cache: EmbeddingCache?) throws -> Int {
     try outputErrors {
       let g = graph.partitionConfig
       let h = plan.encoder.outputSize
@@ -87,38 +97,63 @@ extension Trainer {
       let start = Date()
       var total = 0
       var profEmbed = 0.0, profWrite = 0.0
+      var writers: [[ChunkedWriter]] = []
+      var mine: [[Int64]] = []
       for t in 0..<g.ntypes.count {
         let name = g.ntypes[t]
         let idKind = try settings.ids.columnKind(t)
-        var writers: [ChunkedWriter] = []
+        var perType: [ChunkedWriter] = []
         for root in roots {
           let dir = root + "/" + name
           try OutputFiles.makeDirectory(dir)
           OutputFiles.removeStale(directory: dir, prefix: "embed", rank: R, worldSize: W)
-          writers.append(try ChunkedWriter(directory: dir, prefix: "embed", rank: R, format: settings.format,
+          perType.append(try ChunkedWriter(directory: dir, prefix: "embed", rank: R, format: settings.format,
                                            chunkRows: settings.chunkRows,
                                            columns: [ColumnBuffer("nid", idKind), ColumnBuffer("emb", .vector(width: h))]))
         }
+        writers.append(perType)
         let all = graph.allNodes(ntype: t)
-        let mine = Array(all[Self.rankSlice(count: all.count, rank: R, worldSize: W)])
-        var lo = 0
-        while lo < mine.count {
-          let ids = Array(mine[lo..<min(mine.count, lo + Self.inferenceBatchSize)])
-          var clock = PhaseClock()
-          var emb = try nodeEmbeddings(ntype: t, ids: ids)
-          profEmbed += clock.lap()
-          defer { profWrite += clock.lap() }
-          for (k, w) in writers.enumerated() {
-            if k == 1 { normalizeRows(&emb, width: h) }  // the copies after the first are normalised
-            try settings.ids.append(ntype: t, globalIds: ids, to: &w.columns[0])
-            w.columns[1].append(floats: emb)
-            try w.commit()
-          }
-          lo += ids.count
-        }
-        for w in writers { try w.finish() }
-        total += mine.count
+        mine.append(Array(all[Self.rankSlice(count: all.count, rank: R, worldSize: W)]))
       }
+      var clock = PhaseClock()
+      func write(_ t: Int, _ ids: [Int64], _ rows: [Float]) throws {
+        profEmbed += clock.lap()
+        defer { profWrite += clock.lap() }
+        var emb = rows
+        for (k, w) in writers[t].enumerated() {
+          if k == 1 { normalizeRows(&emb, width: h) }  // the copies after the first are normalised
+          try settings.ids.append(ntype: t, globalIds: ids, to: &w.columns[0])
+          w.columns[1].append(floats: emb)
+          try w.commit()
+        }
+      }
+      var passSeconds = 0.0
+      if let cache, mine.allSatisfy(cache.contains) {
+        passSeconds = cache.seconds
+        for t in 0..<g.ntypes.count {
+          var lo = 0
+          while lo < mine[t].count {
+            let ids = Array(mine[t][lo..<min(mine[t].count, lo + Self.inferenceBatchSize)])
+            try write(t, ids, cache.gather(ntype: t, ids: ids))
+            lo += ids.count
+          }
+        }
+      } else if plan.encoder.numLayers == 0 || !Self.layerwiseInference {
+        for t in 0..<g.ntypes.count {
+          var lo = 0
+          while lo < mine[t].count {
+            let ids = Array(mine[t][lo..<min(mine[t].count, lo + Self.inferenceBatchSize)])
+            try write(t, ids, try nodeEmbeddings(ntype: t, ids: ids))
+            lo += ids.count
+          }
+        }
+      } else {
+        try LayerwiseInference(sampler: builder.sampler, builder: builder, model: model, tape: tape, plan: embeddingSampling,
+                               seed: deriveSeed(base: inferenceSeed, salt: 0x5341_4D50), chunk: Self.inferenceBatchSize)
+          .run(seeds: mine, emit: write)
+      }
+      for perType in writers { for w in perType { try w.finish() } }
+      total = mine.reduce(0) { $0 + $1.count }
       if R == 0 {
         let dims = Dictionary(uniqueKeysWithValues: g.ntypes.map { ($0, h) })
         try OutputInfo.writeEmbInfo(directory: path, format: settings.format, ntypes: g.ntypes, dims: dims, worldSize: W,
@@ -129,12 +164,65 @@ extension Trainer {
         }
         try saveRelationEmbeddings(to: path, settings: settings)
       }
-      let s = Date().timeIntervalSince(start)
-      if PhaseTimes.enabled { log.info(String(format: "embedding pass: encoder %.2f s, ids + writing %.2f s", profEmbed, profWrite)) }
+      // With a shared pass, its seconds count here (it computed these rows, and the predictions').
+      let s = Date().timeIntervalSince(start) + passSeconds
+      if PhaseTimes.enabled {
+        log.info(String(format: "embedding pass: encoder %.2f s (layer-wise pass, before predictions %.2f s), ids + writing %.2f s",
+                        profEmbed, passSeconds, profWrite))
+      }
       log.info(String(format: "embeddings: %d rows of %d node types (rank %d of %d) in %.2f s (%.0f rows/s) → %@",
                       total, g.ntypes.count, R, W, s, Double(total) / max(s, 1e-9), path))
       return total
     }
+  }
+
+  /// This rank's embedding slice of every node type (when `withSlice`) followed by the nodes
+  /// `tasks`' prediction items on this rank read, each once: the seeds of the shared pass.
+  func sharedPassSeeds(withSlice: Bool, tasks: [TaskPlan]) throws -> [[Int64]] {
+    let g = graph.partitionConfig
+    let R = options.rank, W = options.worldSize
+    var seeds = [[Int64]](repeating: [], count: g.ntypes.count)
+    var seen = [Bool](repeating: false, count: Int(g.numNodes))
+    func add(_ t: Int, _ id: Int64) { if !seen[Int(id)] { seen[Int(id)] = true; seeds[t].append(id) } }
+    if withSlice {
+      for t in 0..<g.ntypes.count {
+        let all = graph.allNodes(ntype: t)
+        for id in all[Self.rankSlice(count: all.count, rank: R, worldSize: W)] { add(t, id) }
+      }
+    }
+    for task in tasks {
+      let (all, _) = try predictionItems(task, quiet: true)
+      let items = all.subset(Array(Self.rankSlice(count: all.count, rank: R, worldSize: W))[...])
+      switch task.target {
+      case .nodes(let t): for id in items.ids { add(t, id) }
+      case .edges:
+        for i in 0..<items.count {
+          let et = g.etypes[Int(items.etype[i])]
+          add(g.ntypeId(et.src)!, items.src[i])
+          add(g.ntypeId(et.dst)!, items.dst[i])
+        }
+      }
+    }
+    return seeds
+  }
+
+  /// Layer-wise inference of `seeds` into a cache (nil when the encoder has no layers or
+  /// `GUST_INFER_LAYERWISE=0`).
+  func sharedPass(seeds: [[Int64]], plan sampling: SamplingPlan? = nil, options: ForwardOptions = ForwardOptions()) throws -> EmbeddingCache? {
+    guard plan.encoder.numLayers > 0, Self.layerwiseInference, seeds.contains(where: { !$0.isEmpty }) else { return nil }
+    let g = graph.partitionConfig
+    let cache = EmbeddingCache(numNodes: g.numNodes, ntypes: g.ntypes.count, width: plan.encoder.outputSize)
+    let start = Date()
+    defer { cache.seconds = Date().timeIntervalSince(start) }
+    for t in 0..<g.ntypes.count { cache.rows[t].reserveCapacity(seeds[t].count * cache.width) }
+    try LayerwiseInference(sampler: builder.sampler, builder: builder, model: model, tape: tape, plan: sampling ?? embeddingSampling,
+                           seed: deriveSeed(base: inferenceSeed, salt: 0x5341_4D50), chunk: Self.inferenceBatchSize, options: options)
+      .run(seeds: seeds, profile: PhaseTimes.enabled ? { [log] in log.info("layer-wise: " + $0) } : nil) { t, ids, rows in
+        var k = Int32(cache.rows[t].count / cache.width)
+        for id in ids { cache.index[Int(id)] = k; k += 1 }
+        cache.rows[t] += rows
+      }
+    return cache
   }
 
   /// DistMult link-prediction tasks: `<path>/<task_id>/relation2id_map.json` (`"src,rel,dst"` →

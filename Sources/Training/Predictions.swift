@@ -22,12 +22,12 @@ extension Trainer {
   }
 
   /// The items task `task` predicts and whether they are scored.
-  func predictionItems(_ task: TaskPlan) throws -> (items: TaskItems, scored: Bool) {
+  func predictionItems(_ task: TaskPlan, quiet: Bool = false) throws -> (items: TaskItems, scored: Bool) {
     if let test = testItems[task.index] { return (test, validation) }
     switch task.target {
     case .nodes(let t):
       let all = graph.allNodes(ntype: t)
-      log.info("task \(task.id): no test mask, predicting all \(all.count) '\(graph.partitionConfig.ntypes[t])' nodes")
+      if !quiet { log.info("task \(task.id): no test mask, predicting all \(all.count) '\(graph.partitionConfig.ntypes[t])' nodes") }
       return (TaskItems(ids: all), false)
     case .edges(let es):
       var out = TaskItems(ids: [])
@@ -38,14 +38,14 @@ extension Trainer {
         out.dst += s.dst
         out.etype += [Int32](repeating: Int32(e), count: s.eid.count)
       }
-      log.info("task \(task.id): no test mask, predicting all \(out.count) \(graph.partitionConfig.etypes[es[0]]) edges")
+      if !quiet { log.info("task \(task.id): no test mask, predicting all \(out.count) \(graph.partitionConfig.etypes[es[0]]) edges") }
       return (out, false)
     }
   }
 
   /// Predicts `task` over this rank's share of its items, writing `<path>/<task_id>/…` when
   /// `path` is given; returns the test metrics when the items are scored.
-  func predict(_ task: TaskPlan, path: String?, settings: OutputSettings?) throws -> MetricAccumulator? {
+  func predict(_ task: TaskPlan, path: String?, settings: OutputSettings?, cache: EmbeddingCache? = nil) throws -> MetricAccumulator? {
     let g = graph.partitionConfig
     let (allItems, scored) = try predictionItems(task)
     let items = Self.evaluationShare(allItems, batchSize: task.config.evalBatchSize, rank: options.rank, worldSize: options.worldSize).items
@@ -109,9 +109,17 @@ extension Trainer {
         }
         rows = .edges(src: s, dst: d)
       }
-      let sampled = try builder.sampler.sample(seeds: seeds, plan: task.evalSampling, seed: deriveSeed(base: inferenceSeed, salt: 0x5341_4D50))
-      let (inputs, _) = try builder.inputs(tape, flow: sampled.flow, gradients: false, inPlace: true)
-      let emb = model.embed(tape, flow: sampled.flow, inputs: inputs)
+      var emb: [String: Var] = [:]
+      if let cache, seeds.allSatisfy(cache.contains) {
+        // The shared layer-wise pass sampled as this task's evaluation does: its rows.
+        for (t, ids) in seeds.enumerated() where !ids.isEmpty {
+          emb[g.ntypes[t]] = tape.constant(Tensor(rows: ids.count, cols: cache.width, storage: cache.gather(ntype: t, ids: ids)))
+        }
+      } else {
+        let sampled = try builder.sampler.sample(seeds: seeds, plan: task.evalSampling, seed: deriveSeed(base: inferenceSeed, salt: 0x5341_4D50))
+        let (inputs, _) = try builder.inputs(tape, flow: sampled.flow, gradients: false, inPlace: true)
+        emb = model.embed(tape, flow: sampled.flow, inputs: inputs)
+      }
       let out = tape.tensor(head.outputs(tape, embeddings: emb, rows: rows))
       if acc != nil { try score(&acc!, task: task, items: batchItems, output: out) }
       if let w = writer, let settings {

@@ -81,10 +81,13 @@ final class CommandTests: ConstructTestCase {
     }
   }
 
-  func testCommandsNotYetAvailableExitTwo() throws {
-    let r = try run(["remap"], cwd: NSTemporaryDirectory())
+  func testUnknownCommandsAndMissingArgumentsExitTwo() throws {
+    var r = try run(["reshard"], cwd: NSTemporaryDirectory())
     XCTAssertEqual(r.code, 2)
-    XCTAssert(r.stderr.contains("'remap' is not available"))
+    XCTAssert(r.stderr.contains("'reshard' is not available"), r.stderr)
+    r = try run(["remap", "--part-config"], cwd: NSTemporaryDirectory())
+    XCTAssertEqual(r.code, 2)
+    XCTAssert(r.stderr.contains("--part-config needs a value"), r.stderr)
   }
 
   /// `gust generate` through the real binary, then `gust construct` of what it wrote.
