@@ -192,7 +192,8 @@ extension Trainer {
     }
     for task in tasks {
       let (all, _) = try predictionItems(task, quiet: true)
-      let items = all.subset(Array(Self.rankSlice(count: all.count, rank: R, worldSize: W))[...])
+      // The share `predict` takes: whole global evaluation batches.
+      let items = Self.evaluationShare(all, batchSize: task.config.evalBatchSize, rank: R, worldSize: W).items
       switch task.target {
       case .nodes(let t): for id in items.ids { add(t, id) }
       case .edges:

@@ -59,7 +59,9 @@ extension Trainer {
     for (t, task) in plan.tasks.enumerated() {
       var acc: MetricAccumulator?
       if Self.hasPredictions(task.spec.kind) {
-        acc = try outputErrors { try predict(task, path: tc.savePredictionPath, settings: settings, cache: cache) }
+        // Only a task that samples as the shared pass did may take its rows.
+        let rows = shared.contains { $0.index == task.index } ? cache : nil
+        acc = try outputErrors { try predict(task, path: tc.savePredictionPath, settings: settings, cache: rows) }
         predicted += 1
       } else if validation, let items = testItems[t] {
         // Link prediction and reconstruction: scored, no prediction files (as GraphStorm). Every
