@@ -48,9 +48,9 @@ test: deps venv
 ## bench: the figures each issue names, as a table and as JSON lines in bench-results.jsonl
 ## (BENCH_ARGS="construct --large" runs one group with the large graph; data is cached in .bench-data/)
 bench: deps venv
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --scratch-path $(BUILD_DIR)
 	rm -f bench-results.jsonl
-	GUST_PYTHON=$(abspath $(VENV))/bin/python .build/release/gust-bench $(BENCH_ARGS)
+	GUST_PYTHON=$(abspath $(VENV))/bin/python $(BUILD_DIR)/release/gust-bench $(BENCH_ARGS)
 
 ## demo: release build, then `gust demo`: generate a small synthetic graph -> construct 2 partitions ->
 ## train all seven task kinds (2 gust-server processes, 1 gust-trainer) -> per-task metrics table.
