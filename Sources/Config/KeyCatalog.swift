@@ -8,6 +8,7 @@ enum KeyCatalog {
     "num_epochs", "use_self_loop", "num_bases", "use_node_embeddings", "use_mini_batch_infer",
     "eval_frequency", "no_validation", "save_model_path", "save_model_frequency",
     "topk_model_to_save", "save_embed_path", "save_prediction_path", "restore_model_path",
+    "restore_model_layers",
     "max_grad_norm", "return_proba", "eval_negative_sampler", "use_early_stop",
     "early_stop_burnin_rounds", "early_stop_rounds", "early_stop_strategy", "model_select_task",
     // Gust's output options (flags of GraphStorm's remap step there).
@@ -33,7 +34,6 @@ enum KeyCatalog {
     "decoder_bias": "decoders always have a bias",
     "decoder_norm": "decoders have no normalisation",
     "save_embed_format": "embeddings are written as parquet (SPEC §5.1)",
-    "restore_model_layers": "restore always loads every layer",
     "restore_optimizer_path": "the optimiser state comes from the checkpoint",
     "backend": "Gust has its own collective",
     "task_tracker": "progress goes to the log and metrics.jsonl",

@@ -95,6 +95,11 @@ extension TrainingConfig {
       modelSelectTask: try r.get("model_select_task", Read.string)?.0)
     c.outputFormat = try r.value("output_format", default: .parquet, Read.choice(OutputFileFormat.self, lowercased: true))
     c.outputChunkSize = chunk
+    if let (layers, _, _) = try r.get("restore_model_layers", { n, p in
+      try RestoreLayers.parse(n.stringList(p).joined(separator: ","), path: p, line: n.line)
+    }) {
+      c.restoreModelLayers = layers
+    }
     c.keepIntegerIds = try r.value("keep_integer_ids", default: false, Read.bool)
     return c
   }

@@ -51,6 +51,9 @@ public struct TrainingConfig: Equatable, Sendable {
   public var savePredictionPath: String?
   /// `restore_model_path`.
   public var restoreModelPath: String?
+  /// `restore_model_layers` (default every layer): which parts `restore_model_path` loads
+  /// (`ModelLayers.swift`).
+  public var restoreModelLayers: RestoreLayers = .all
   /// `max_grad_norm` (none: no clipping). Gust clips before the optimiser step.
   public var maxGradNorm: Double?
   /// `return_proba` (true).

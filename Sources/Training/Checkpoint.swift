@@ -71,11 +71,15 @@ public enum Checkpoint {
     try fm.moveItem(atPath: tmp, toPath: final)
   }
 
-  /// Loads every parameter of `arena` by name from `<dir>/model.bin`; a missing or
-  /// differently shaped parameter is a bad-input error naming it.
-  public static func loadParameters(dir: String, arena: ParameterArena) throws {
+  /// Loads every parameter of `arena` that `include` accepts (default all) by name from
+  /// `<dir>/model.bin`; a missing or differently shaped parameter is a bad-input error naming
+  /// it. Returns how many parameters were loaded.
+  @discardableResult
+  public static func loadParameters(dir: String, arena: ParameterArena,
+                                    include: (String) -> Bool = { _ in true }) throws -> Int {
     let blob = try BinaryBlob.readWithWidths(path: dir + "/model.bin")
-    for (name, v) in zip(arena.names, arena.views) {
+    var loaded = 0
+    for (name, v) in zip(arena.names, arena.views) where include(name) {
       guard let s = blob[name] else {
         throw TrainingError(.badInput, "\(dir)/model.bin has no parameter '\(name)' (was it saved with other tasks or another model shape?)")
       }
@@ -83,7 +87,9 @@ public enum Checkpoint {
         throw TrainingError(.badInput, "\(dir)/model.bin: '\(name)' is \(s.data.count / max(s.width, 1))×\(s.width), the model has \(v.rows)×\(v.cols)")
       }
       arena.set(v, Tensor(rows: v.rows, cols: v.cols, storage: a))
+      loaded += 1
     }
+    return loaded
   }
 
   public static func loadOptimizer(dir: String, arena: ParameterArena, adam: Adam, steps: Int) throws {

@@ -51,8 +51,8 @@ extension Trainer {
 
   /// `restore(from:)` on every rank; with shared embedding rows (graph servers, where every
   /// rank asks for the same load) a barrier, so no rank pulls rows while another's load runs.
-  func restoreOnEveryRank(from dir: String) throws {
-    try restore(from: dir)
+  func restoreOnEveryRank(from dir: String, layers: RestoreLayers? = nil) throws {
+    try restore(from: dir, layers: layers)
     if reducer.worldSize > 1 && graph.embeddingsShared { try reducer.barrier() }
   }
 }

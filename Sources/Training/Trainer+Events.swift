@@ -110,13 +110,26 @@ extension Trainer {
     log.info("resuming from \(dir) at epoch \(epoch), step \(step) (global step \(globalStep))")
   }
 
-  /// `restore_model_path`: parameters (and embedding rows when saved), not the optimiser.
-  public func restore(from dir: String) throws {
-    try Checkpoint.loadParameters(dir: dir, arena: model.arena)
-    if FileManager.default.fileExists(atPath: dir + "/embeddings") {
+  /// `restore_model_path` with `layers` (default `restore_model_layers`): the dense
+  /// parameters of the chosen layers and, with `sparse_embed`/`node_embed`, the embedding rows
+  /// when saved; the other layers keep their seeded values. Restoring `decoder` needs the
+  /// checkpoint's task ids to equal this run's (`checkCheckpointTasks`). With `optimizer` and
+  /// every layer restored, Adam's moments and step count too (GraphStorm's rule).
+  public func restore(from dir: String, layers: RestoreLayers? = nil, optimizer: Bool = false) throws {
+    let layers = layers ?? tc.restoreModelLayers
+    if layers.decoder { try checkCheckpointTasks(dir) }
+    let n = try Checkpoint.loadParameters(dir: dir, arena: model.arena, include: layers.includes(parameter:))
+    var what = "\(n) of \(model.arena.names.count) parameters"
+    if layers.sparseEmbeddings && FileManager.default.fileExists(atPath: dir + "/embeddings") {
       for t in plan.embeddingTypes { try graph.loadEmbeddings(ntype: t, directory: dir + "/embeddings", optimizerState: false) }
+      if !plan.embeddingTypes.isEmpty { what += " and embedding rows" }
     }
-    log.info("restored model parameters from \(dir)")
+    if optimizer && layers.isAll {
+      let s = try Checkpoint.loadState(dir: dir)
+      try Checkpoint.loadOptimizer(dir: dir, arena: model.arena, adam: adam, steps: s.globalStep)
+      what += " and the optimiser state"
+    }
+    log.info("restored \(what) from \(dir) (restore_model_layers: \(layers))")
   }
 
   /// The end of a run: the best scores per task (table and `best` lines).

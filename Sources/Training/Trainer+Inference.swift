@@ -29,14 +29,15 @@ extension Trainer {
     }
   }
 
-  /// Restores `restore_model_path` (checked against the YAML's tasks), scores every task with a
+  /// Restores `restore_model_path` (the layers of `restore_model_layers`; checked against the
+  /// YAML's tasks when `decoder` is among them), scores every task with a
   /// test mask (unless `no_validation`), writes node/edge task predictions to
   /// `save_prediction_path` and embeddings to `save_embed_path` when set. Returns the metrics.
   public func inferAndSave() throws -> [String: [EvalMetric: (val: Double?, test: Double?)]] {
     guard let r = tc.restoreModelPath else {
       throw TrainingError(.badInput, "inference needs restore_model_path (--restore-model-path): without it the model would be random")
     }
-    try checkCheckpointTasks(r)
+    // `restore_model_layers`; the task check runs only when `decoder` is restored.
     try restoreOnEveryRank(from: r)
     let needsOutputs = tc.savePredictionPath != nil || tc.saveEmbedPath != nil
     let settings = needsOutputs ? try outputSettings() : nil
@@ -152,7 +153,7 @@ extension Trainer {
     let (bestCheckpoint, interrupted) = try agreeOnBestCheckpoint(summary)
     guard let p = tc.saveEmbedPath, !interrupted else { return }
     if let best = bestCheckpoint {
-      try restoreOnEveryRank(from: best)
+      try restoreOnEveryRank(from: best, layers: .all)  // this run's own checkpoint
       log.info("embeddings of the best model (\(best))")
     } else {
       log.info("embeddings of the final model (no checkpoint kept)")

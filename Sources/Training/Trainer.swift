@@ -145,7 +145,7 @@ public final class Trainer {
       guard let save else { throw TrainingError(.badInput, "--resume needs save_model_path (--save-model-path)") }
       if let dir = Checkpoint.newest(root: save) { try resume(from: dir) } else { log.info("no checkpoint under \(save): starting from the beginning") }
     } else if let r = tc.restoreModelPath {
-      try restore(from: r)
+      try restore(from: r, optimizer: true)
     }
     try broadcastParameters()
     let E = tc.numEpochs, S = schedule.stepsPerEpoch
