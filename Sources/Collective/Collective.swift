@@ -32,11 +32,11 @@ public struct CollectiveOptions: Sendable {
   /// for them too. Every rank must pass the same value.
   public var sharedMemoryGroup: Bool = true
   /// Floats per rank slot of the group segment (the piece size; the segment holds 2·w slots).
-  public var groupSlotFloats: Int = 1 << 19
+  public var groupSlotFloats: Int = 1 << 17
 
   public init(timeout: Double = 60, segmentFloats: Int = 1 << 18, sharedMemory: Bool = true,
               sharedMemoryRingBytes: Int = 4 << 20, sharedMemoryGroup: Bool = true,
-              groupSlotFloats: Int = 1 << 19) {
+              groupSlotFloats: Int = 1 << 17) {
     self.timeout = timeout
     self.segmentFloats = segmentFloats
     self.sharedMemory = sharedMemory

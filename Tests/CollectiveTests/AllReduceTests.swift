@@ -10,7 +10,7 @@ final class AllReduceTests: XCTestCase {
   /// Every count in one ring per world size (one rendezvous each); checks every element of
   /// every count on every rank.
   func runMatrix(_ w: Int, counts: [Int], segmentFloats: Int, links: LinkKind, ringBytes: Int = 4 << 20,
-                 slotFloats: Int = 1 << 19) {
+                 slotFloats: Int = 1 << 17) {
     let options = CollectiveOptions(timeout: 20, segmentFloats: segmentFloats, sharedMemoryRingBytes: ringBytes,
                                     groupSlotFloats: slotFloats)
     let results = withRing(links, w, options: options) { c -> [String] in
