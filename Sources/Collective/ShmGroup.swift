@@ -29,7 +29,9 @@ import Darwin
 final class ShmGroup {
   static let magic: UInt32 = 0x4748_5347  // "GSHG" little-endian
   static let arrivalsOffset = 64, generationOffset = 128, abortOffset = 192, rankLines = 256
-  static let spinNanoseconds: UInt64 = 20_000
+  /// Spinning (yielding the core each turn, so a rank sharing it can run) before sleeping:
+  /// a piece takes ~50–150 µs, and a futex wake-up on a loaded machine can take longer.
+  static let spinNanoseconds: UInt64 = 200_000
   static let sliceNanoseconds: UInt64 = 20_000_000
 
   let rank: Int
@@ -241,6 +243,8 @@ final class ShmGroup {
     while Deadline.now.nanoseconds < spinEnd {
       if gust_load_u32(generation) == target { return }
       for _ in 0..<16 { gust_cpu_relax() }
+      if gust_load_u32(generation) == target { return }
+      sched_yield()
     }
     let deadline = Deadline.after(seconds: timeout)
     while true {
