@@ -5,9 +5,9 @@ import Collective
 import Foundation
 import Net
 
-/// Issue 7's figures: ring all-reduce of a 4 MB and a 64 MB float buffer among 2 and 4 ranks,
+/// Issue 7's figures: all-reduce of a 4 MB and a 64 MB float buffer among 2 and 4 ranks,
 /// each rank its own `gust-bench collective-rank` process on 127.0.0.1 (a real ring with the
-/// job-secret handshake; shared-memory links, then TCP links for comparison), as bus bandwidth 2(w−1)/w · bytes / time beside a raw loopback TCP
+/// job-secret handshake; the shared-memory group path, shared-memory ring links, then TCP links), as bus bandwidth 2(w−1)/w · bytes / time beside a raw loopback TCP
 /// stream of the same bytes measured in the same run (`RawLoopback`, before and after each
 /// configuration). Goal: ≥ 0.7 of raw.
 func runCollectiveBenchmarks(_ report: BenchReport, quick: Bool) {
@@ -33,11 +33,11 @@ func runCollectiveBenchmarks(_ report: BenchReport, quick: Bool) {
     var rawTimes: [Double] = []
     func measureRaw() { rawTimes.append(medianSeconds(reps: rawReps, warmup: 1) { loopback.transfer() }) }
     for w in [2, 4] {
-      for links in ["shm", "tcp"] {
+      for links in ["shm", "ring", "tcp"] {
         let load0 = loadAverage()
         measureRaw()
         let iterations = quick ? 3 : (megabytes == 4 ? 20 : 7)
-        let tag = "\(megabytes)MB_w\(w)" + (links == "shm" ? "" : "_tcp")
+        let tag = "\(megabytes)MB_w\(w)" + (links == "shm" ? "" : "_\(links)")
         guard let result = runRing(exe: exe, root: root, tag: tag, worldSize: w, floats: bytes / 4,
                                    iterations: iterations, links: links) else { continue }
         measureRaw()
@@ -46,7 +46,11 @@ func runCollectiveBenchmarks(_ report: BenchReport, quick: Bool) {
         let bus = 2 * Double(w - 1) / Double(w) * Double(bytes) / result.seconds / 1e9
         let how: String
         if links == "shm" {
-          how = "shared-memory ring links (TCP beside them for liveness)"
+          how = w >= CollectiveOptions().groupMinWorldSize
+            ? "shared-memory group all-reduce (ShmGroup, the default on one host from \(CollectiveOptions().groupMinWorldSize) ranks; TCP ring beside it for liveness)"
+            : "shared-memory ring links (the default on one host below \(CollectiveOptions().groupMinWorldSize) ranks; TCP beside them for liveness)"
+        } else if links == "ring" {
+          how = "shared-memory ring links (sharedMemoryGroup false; TCP beside them for liveness)"
         } else {
           // On loopback every byte costs a kernel copy out and one in, on the same cores: a rank
           // sends and receives 2(w-1)/w·bytes from one thread, w ranks share P cores, while the
@@ -128,8 +132,9 @@ func writeAtomically(_ path: String, _ text: String) {
 
 /// `gust-bench collective-rank --rank R --world-size W --port-file F --endpoints-file E
 /// --secret-file S --floats N --iterations K [--timeout T] [--result-file O] [--links shm|tcp]
-/// [--ring-bytes B]`: one rank of a benchmark (or test) ring (`tcp`: `CollectiveOptions.sharedMemory`
-/// false; B: `sharedMemoryRingBytes`).
+/// [--ring-bytes B] [--slot-floats F]`: one rank of a benchmark (or test) ring (`shm`: the shared-memory group path,
+/// `ring`: shared-memory ring links (`sharedMemoryGroup` false), `tcp`: `CollectiveOptions.sharedMemory`
+/// false; B: `sharedMemoryRingBytes`; F: `groupSlotFloats`, else env GUST_BENCH_SLOT_FLOATS — a tuning knob).
 /// Listens on 127.0.0.1:0, writes its port to F, waits for E (comma-separated IP:PORT of every
 /// rank), joins the ring, then: one all-reduce (sum) checked
 /// against the plain sum, then K × (barrier, all-reduce) timed, then an all-gather of the times;
@@ -149,8 +154,8 @@ func collectiveRank(_ args: [String]) -> Int32 {
   }
   let timeout = value("--timeout").flatMap(Double.init) ?? 60
   let links = value("--links") ?? "shm"
-  guard links == "shm" || links == "tcp" else {
-    Net.logToStandardError("collective-rank: --links is shm or tcp, got \(links)")
+  guard links == "shm" || links == "ring" || links == "tcp" else {
+    Net.logToStandardError("collective-rank: --links is shm, ring or tcp, got \(links)")
     return 2
   }
   do {
@@ -169,8 +174,12 @@ func collectiveRank(_ args: [String]) -> Int32 {
       .map { try Endpoint(parsing: String($0)) }
     guard endpoints.count == w else { throw CollectiveError(.badArgument, "\(endpoints.count) endpoints for \(w) ranks") }
     let c = try TCPRing.connect(rank: rank, endpoints: endpoints, secret: secret,
-                                options: .init(timeout: timeout, sharedMemory: links == "shm",
-                                              sharedMemoryRingBytes: value("--ring-bytes").flatMap(Int.init) ?? 4 << 20),
+                                options: .init(timeout: timeout, sharedMemory: links != "tcp",
+                                              sharedMemoryRingBytes: value("--ring-bytes").flatMap(Int.init) ?? 4 << 20,
+                                              sharedMemoryGroup: links == "shm",
+                                              groupSlotFloats: value("--slot-floats").flatMap(Int.init)
+                                                ?? ProcessInfo.processInfo.environment["GUST_BENCH_SLOT_FLOATS"].flatMap(Int.init)
+                                                ?? CollectiveOptions().groupSlotFloats),
                                 listener: listener)
     defer { c.close() }
     var buf = [Float](repeating: 0, count: n)

@@ -21,6 +21,9 @@ void gust_store_release_u64(void *p, uint64_t v) {
 uint32_t gust_load_u32(const void *p) { return atomic_load((const _Atomic uint32_t *)p); }
 void gust_store_u32(void *p, uint32_t v) { atomic_store((_Atomic uint32_t *)p, v); }
 uint32_t gust_fetch_add_u32(void *p, uint32_t v) { return atomic_fetch_add((_Atomic uint32_t *)p, v); }
+int gust_cas_u32(void *p, uint32_t expected, uint32_t desired) {
+  return atomic_compare_exchange_strong((_Atomic uint32_t *)p, &expected, desired) ? 1 : 0;
+}
 void gust_fence(void) { atomic_thread_fence(memory_order_seq_cst); }
 
 void gust_cpu_relax(void) {

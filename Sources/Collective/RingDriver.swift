@@ -20,6 +20,8 @@ final class RingDriver {
   let timeout: Double
   private(set) var sequence: UInt32 = 0
   private(set) var broken: CollectiveError?
+  /// Called with a failure before the links shut (`ShmGroup` records it for the group's waits).
+  var onFailure: ((CollectiveError) -> Void)?
 
   private let stageCapacity = 256 << 10
   private let stage: UnsafeMutableRawPointer
@@ -341,8 +343,12 @@ final class RingDriver {
   }
 
   /// Records the failure, tells both neighbours (best effort, briefly), shuts the links.
+  /// A failure found outside the ring (`ShmGroup`): recorded, told round the ring, links shut.
+  func abort(_ e: CollectiveError) -> CollectiveError { fail(e) }
+
   private func fail(_ e: CollectiveError) -> CollectiveError {
     broken = e
+    onFailure?(e)
     // Passing a notice on keeps the first reporter's words and number.
     let abort = RingAbort(culprit: e.peerRank, code: e.code, reporter: e.relayed?.reporter ?? rank,
                           message: e.relayed?.text ?? e.message)

@@ -233,6 +233,15 @@ final class ShmLinks: RingLinks, @unchecked Sendable {
     }
   }
 
+  /// For `ShmGroup`'s waits: polls the TCP connections without blocking and tells which
+  /// neighbour's has ended (its process exited or shut its links), if any, with why.
+  func endedNeighbour() -> (side: LinkSide, why: String)? {
+    _ = readyOnSockets([.leftIn, .rightIn])
+    if let why = leftEnded { return (.left, why) }
+    if let why = rightEnded { return (.right, why) }
+    return nil
+  }
+
   func peerName(_ rank: Int) -> String? { names.indices.contains(rank) ? names[rank] : nil }
 
   /// Marks both rings closed, rings both neighbours and shuts the TCP connections.

@@ -72,7 +72,14 @@ public enum TCPRing {
         r.close()
         throw error
       }
-      return RingCommunicator(rank: rank, worldSize: w, links: links, options: options)
+      let c = RingCommunicator(rank: rank, worldSize: w, links: links, options: options)
+      if options.sharedMemoryGroup && w >= options.groupMinWorldSize && links is ShmLinks {
+        do { try c.setUpGroup(slotFloats: options.groupSlotFloats) } catch {
+          c.close()
+          throw error
+        }
+      }
+      return c
     case (_, .failure(let e)), (.failure(let e), _):
       if case .success(let l) = leftResult { l.close() }
       if case .success(let r) = rightResult { r.close() }

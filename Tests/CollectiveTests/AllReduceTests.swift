@@ -9,8 +9,10 @@ import XCTest
 final class AllReduceTests: XCTestCase {
   /// Every count in one ring per world size (one rendezvous each); checks every element of
   /// every count on every rank.
-  func runMatrix(_ w: Int, counts: [Int], segmentFloats: Int, links: LinkKind, ringBytes: Int = 4 << 20) {
-    let options = CollectiveOptions(timeout: 20, segmentFloats: segmentFloats, sharedMemoryRingBytes: ringBytes)
+  func runMatrix(_ w: Int, counts: [Int], segmentFloats: Int, links: LinkKind, ringBytes: Int = 4 << 20,
+                 slotFloats: Int = 1 << 17) {
+    let options = CollectiveOptions(timeout: 20, segmentFloats: segmentFloats, sharedMemoryRingBytes: ringBytes,
+                                    groupSlotFloats: slotFloats)
     let results = withRing(links, w, options: options) { c -> [String] in
       var problems: [String] = []
       XCTAssertEqual(c.worldSize, w)
@@ -36,6 +38,18 @@ final class AllReduceTests: XCTestCase {
   func testSmallCountsEveryWorldSizeOverSharedMemory() {
     for w in 1...8 {
       runMatrix(w, counts: [0, 1, max(w - 1, 0), w, w + 1, 1000], segmentFloats: 1 << 18, links: .sharedMemory)
+    }
+  }
+
+  /// The shared-memory group path (`ShmGroup`): default slots, and slots of 7 and 1 floats
+  /// (pieces end inside and at the SIMD column slices; every rank's slice empty for small pieces).
+  func testEveryWorldSizeAndCountOnTheGroupPath() {
+    for w in 1...8 {
+      let counts = [0, 1, max(w - 1, 0), w, w + 1, 1000, 1_000_003]
+      runMatrix(w, counts: counts, segmentFloats: 1 << 18, links: .group)
+      runMatrix(w, counts: counts.dropLast() + [20_003], segmentFloats: 1 << 18, links: .group, slotFloats: 7)
+      runMatrix(w, counts: [0, 1, w, w + 1, 37], segmentFloats: 1 << 18, links: .group, slotFloats: 1)
+      runMatrix(w, counts: [100_003], segmentFloats: 1 << 18, links: .group, slotFloats: 1 << 14)
     }
   }
 
@@ -100,7 +114,7 @@ final class AllReduceTests: XCTestCase {
   }
 
   func testMeanIsTheSumDividedByTheWorldSizeAndIdenticalOnEveryRank() {
-    for links in [LinkKind.sharedMemory, .tcp] {
+    for links in [LinkKind.sharedMemory, .tcp, .group] {
       for w in [1, 3, 4] {
         let n = 10_001
         let results = withRing(links, w, options: .init(timeout: 20, segmentFloats: 1000)) { c -> [Float] in

@@ -42,7 +42,7 @@ final class FailureTests: XCTestCase {
   /// A rank that stops taking part (alive, links open, silent): its right neighbour names it
   /// after the timeout, and the others fail soon after.
   func testStalledRankIsNamedAfterTheTimeout() {
-    for links in [LinkKind.sharedMemory, .tcp] { stalledRank(links) }
+    for links in [LinkKind.sharedMemory, .tcp, .group] { stalledRank(links) }
   }
 
   func stalledRank(_ links: LinkKind) {
@@ -68,7 +68,11 @@ final class FailureTests: XCTestCase {
     let right = all[(victim + 1) % w]
     XCTAssertEqual(right.1?.peerRank, victim, "\(links): \(String(describing: right.1))")
     XCTAssertEqual(right.1?.code, .timeout, "\(links)")
-    XCTAssertTrue(right.1.map { "\($0)".contains("sent nothing for") } ?? false, "\(String(describing: right.1))")
+    let words = links == .group ? "did not reach the shared-memory barrier" : "sent nothing for"
+    XCTAssertTrue(right.1.map { "\($0)".contains(words) } ?? false, "\(String(describing: right.1))")
+    if links == .group {
+      for r in 0..<w where r != victim { XCTAssertEqual(all[r].1?.peerRank, victim, "group rank \(r)") }
+    }
     for r in 0..<w where r != victim {
       XCTAssertNotNil(all[r].1, "\(links) rank \(r)")
       XCTAssertLessThan(all[r].0, 3, "\(links) rank \(r)")

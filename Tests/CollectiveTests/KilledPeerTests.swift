@@ -26,6 +26,10 @@ final class KilledPeerTests: XCTestCase {
     try killedRankProcess(.sharedMemory)
   }
 
+  func testKilledRankProcessIsNamedByEveryOtherRankWithinTheTimeoutOnTheGroupPath() throws {
+    try killedRankProcess(.group)
+  }
+
   func testKilledRankProcessIsNamedByEveryOtherRankWithinTheTimeoutOverTCP() throws {
     try killedRankProcess(.tcp)
   }
@@ -47,7 +51,7 @@ final class KilledPeerTests: XCTestCase {
     child.arguments = ["collective-rank", "--rank", "\(victim)", "--world-size", "\(w)",
                        "--port-file", root + "/port", "--endpoints-file", root + "/endpoints",
                        "--secret-file", root + "/secret", "--floats", "\(n)", "--iterations", "1000000",
-                       "--timeout", "\(timeout)", "--links", links == .tcp ? "tcp" : "shm"]
+                       "--timeout", "\(timeout)", "--links", links == .tcp ? "tcp" : links == .group ? "shm" : "ring"]
     var environment = ProcessInfo.processInfo.environment
     environment["OPENBLAS_NUM_THREADS"] = "1"  // gust-bench links OpenBLAS; its pool would spin
     child.environment = environment
@@ -75,8 +79,9 @@ final class KilledPeerTests: XCTestCase {
     let pid = child.processIdentifier
     typealias Outcome = (error: CollectiveError?, seconds: Double, round: Int)
     let results: [Result<Outcome, Error>] = onThreads(w - 1) { (r: Int) throws -> Outcome in
-      let c = try TCPRing.connect(rank: r, endpoints: endpoints, secret: secret,
-                                  options: .init(timeout: timeout, sharedMemory: links == .sharedMemory),
+      var options = CollectiveOptions(timeout: timeout, sharedMemory: links != .tcp, sharedMemoryGroup: links == .group)
+      options.groupMinWorldSize = 2
+      let c = try TCPRing.connect(rank: r, endpoints: endpoints, secret: secret, options: options,
                                   listener: shared.value[r])
       defer { c.close() }
       var buf = testValues(n, rank: r)

@@ -93,7 +93,7 @@ final class OperationsTests: XCTestCase {
   func testMismatchedCountsAndOrderAreNamedErrors() {
     // Rank 1 passes 11 floats where the others pass 10: whichever neighbour sees it first names
     // the other side of that link, and every rank fails with that error.
-    for links in [LinkKind.memory, .sharedMemory] {
+    for links in [LinkKind.memory, .sharedMemory, .group] {
       let results = withRing(links, 3, options: .init(timeout: 5)) { c -> Void in
         var buf = [Float](repeating: 1, count: 11)
         try buf.withUnsafeMutableBufferPointer { try c.allReduce($0.baseAddress!, count: c.rank == 1 ? 11 : 10, op: .sum) }

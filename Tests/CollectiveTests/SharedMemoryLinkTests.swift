@@ -41,6 +41,32 @@ final class SharedMemoryLinkTests: XCTestCase {
     XCTAssertEqual(ringObjects(), [])
   }
 
+  /// The group path: one more mapping per rank (rank 0's group segment), its name unlinked once
+  /// every rank mapped it, everything released at close; results identical on every rank.
+  func testGroupSegmentIsUnlinkedAfterTheRendezvousAndReleasedAtClose() {
+    XCTAssertEqual(ringMappings(), [])
+    let w = 4, n = 1_000_003
+    let results = withRing(.group, w) { c -> ([String], [String], [Float]) in
+      var buf = testValues(n, rank: c.rank)
+      try buf.withUnsafeMutableBufferPointer { try c.allReduce($0.baseAddress!, count: n, op: .mean) }
+      try c.barrier()
+      let seen = (ringObjects(), ringMappings())
+      try c.barrier()
+      return (seen.0, seen.1, buf)
+    }
+    guard let all = values(results) else { return }
+    for (r, (objects, mappings, buf)) in all.enumerated() {
+      XCTAssertEqual(objects, [], "rank \(r): objects left in /dev/shm after the rendezvous")
+      XCTAssertEqual(mappings.count, 4 * w, "rank \(r): \(mappings)")
+      XCTAssertEqual(mappings.filter { $0.contains("-group-") }.count, w, "rank \(r)")
+      XCTAssertTrue(mappings.allSatisfy { $0.hasSuffix("(deleted)") }, "\(mappings)")
+      XCTAssertNil(firstMismatch(buf, worldSize: w, divideBy: Float(w)), "rank \(r)")
+      XCTAssertTrue(buf == all[0].2, "rank \(r) differs from rank 0")
+    }
+    XCTAssertEqual(ringMappings(), [], "mappings left after close")
+    XCTAssertEqual(ringObjects(), [])
+  }
+
   func testTCPLinksMapNothing() {
     let results = withRing(.tcp, 2) { c -> Int in
       try c.barrier()

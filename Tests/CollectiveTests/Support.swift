@@ -76,9 +76,12 @@ func firstMismatch(_ buf: [Float], worldSize w: Int, divideBy d: Float = 1) -> I
 }
 
 /// How a test ring's ranks are linked: `TCPRing` on 127.0.0.1 with shared-memory links (the
-/// default there) or with TCP links (`sharedMemory: false`), or `InMemoryGroup`.
+/// default there; `group`: the group segment for all-reduce and broadcast) or with TCP links (`sharedMemory: false`), or `InMemoryGroup`.
 enum LinkKind: String, CaseIterable, Sendable {
   case sharedMemory, tcp, memory
+  /// Shared memory with the group segment for all-reduce and broadcast (`sharedMemoryGroup`,
+  /// the default on one host); `sharedMemory` above keeps the ring for them.
+  case group
 }
 
 func withRing<T>(_ kind: LinkKind, _ w: Int, options: CollectiveOptions = .init(timeout: 10),
@@ -86,7 +89,13 @@ func withRing<T>(_ kind: LinkKind, _ w: Int, options: CollectiveOptions = .init(
   var options = options
   switch kind {
   case .memory: return withMemoryGroup(w, options: options, body)
-  case .sharedMemory: options.sharedMemory = true
+  case .sharedMemory:
+    options.sharedMemory = true
+    options.sharedMemoryGroup = false
+  case .group:
+    options.sharedMemory = true
+    options.sharedMemoryGroup = true
+    options.groupMinWorldSize = 2  // the group path at every world size the tests use
   case .tcp: options.sharedMemory = false
   }
   return withTCPRing(w, options: options, body)

@@ -13,6 +13,8 @@ void gust_store_release_u64(void *p, uint64_t v);
 uint32_t gust_load_u32(const void *p);
 void gust_store_u32(void *p, uint32_t v);
 uint32_t gust_fetch_add_u32(void *p, uint32_t v);
+/// Sequentially consistent compare-and-swap: 1 when `*p` was `expected` and is now `desired`.
+int gust_cas_u32(void *p, uint32_t expected, uint32_t desired);
 /// A full (sequentially consistent) fence.
 void gust_fence(void);
 /// A spin-wait hint (x86 `pause`).
