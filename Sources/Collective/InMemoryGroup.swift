@@ -67,7 +67,7 @@ final class MemoryHub: @unchecked Sendable {
   let worldSize: Int
   let data: [MemoryPipe]
   let back: [MemoryPipe]
-  let lock = Mutex()
+  let lock = Lock()
 
   init(worldSize: Int, capacity: Int) {
     self.worldSize = worldSize

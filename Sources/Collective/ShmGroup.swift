@@ -55,26 +55,11 @@ final class ShmGroup {
 
   /// "/gust-ring-<pid>-group-<32 random hex digits>" (the ring objects' prefix, so the same
   /// leftover checks see it).
-  static func randomName() -> String {
-    var g = SystemRandomNumberGenerator()
-    let hex = (0..<2).map { _ in
-      let s = String(g.next() as UInt64, radix: 16)
-      return String(repeating: "0", count: 16 - s.count) + s
-    }.joined()
-    return "/gust-ring-\(getpid())-group-\(hex)"
-  }
+  static func randomName() -> String { ShmObject.randomName(infix: "group-") }
 
   /// Rank 0: creates and maps the segment (its name stays linked until `unlink(name)`).
   static func create(name: String, worldSize: Int, slotFloats: Int) throws(ShmError) -> UnsafeMutableRawPointer {
-    let total = layout(worldSize: worldSize, slotFloats: slotFloats).total
-    let fd = gust_shm_create(name, total)
-    guard fd >= 0 else { throw ShmError("cannot create shared memory \(name): \(errnoText(-fd))") }
-    defer { _ = close(fd) }
-    guard let p = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-      let e = errno
-      _ = gust_shm_unlink(name)
-      throw ShmError("cannot map shared memory \(name) (\(total) bytes): \(errnoText(e))")
-    }
+    let p = try ShmObject.createMapped(name, length: layout(worldSize: worldSize, slotFloats: slotFloats).total)
     p.storeBytes(of: magic, toByteOffset: 0, as: UInt32.self)
     p.storeBytes(of: UInt32(1), toByteOffset: 4, as: UInt32.self)
     p.storeBytes(of: UInt32(worldSize), toByteOffset: 8, as: UInt32.self)
@@ -85,20 +70,11 @@ final class ShmGroup {
 
   /// Other ranks: maps rank 0's segment and checks its header.
   static func open(name: String, worldSize: Int, slotFloats: Int) throws(ShmError) -> UnsafeMutableRawPointer {
-    guard name.hasPrefix("/gust-ring-"), name.utf8.count < 200, !name.dropFirst().contains("/") else {
-      throw ShmError("offered '\(name)', not a Gust group segment name")
-    }
     let total = layout(worldSize: worldSize, slotFloats: slotFloats).total
-    let fd = gust_shm_open(name)
-    guard fd >= 0 else { throw ShmError("cannot open its shared memory \(name): \(errnoText(-fd))") }
-    defer { _ = close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0, Int(st.st_size) == total else {
-      throw ShmError("its shared memory \(name) is not \(total) bytes")
-    }
-    guard let p = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-      throw ShmError("cannot map its shared memory \(name): \(errnoText(errno))")
-    }
+    let p = try ShmObject.openMapped(name, what: "group segment") { (size: Int) throws(ShmError) -> Int in
+      guard size == total else { throw ShmError("its shared memory \(name) is not \(total) bytes") }
+      return total
+    }.base
     guard p.load(fromByteOffset: 0, as: UInt32.self) == magic, p.load(fromByteOffset: 8, as: UInt32.self) == worldSize,
           p.load(fromByteOffset: 12, as: UInt32.self) == slotFloats else {
       munmap(p, total)

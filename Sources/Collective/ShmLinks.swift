@@ -33,7 +33,7 @@ final class ShmLinks: RingLinks, @unchecked Sendable {
   /// Why a neighbour's TCP connection ended (seen by poll or a read), once it has.
   private var leftEnded: String?
   private var rightEnded: String?
-  private let lock = Mutex()
+  private let lock = Lock()
   private var isShut = false
   private var isClosed = false
 

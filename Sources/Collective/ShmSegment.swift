@@ -72,28 +72,11 @@ final class ShmSegment {
   var consumerClosed: UnsafeMutableRawPointer { base + ShmSegment.consumerClosedOffset }
   var ring: UnsafeMutableRawPointer { base + ShmSegment.controlBytes }
 
-  /// "/gust-ring-<pid>-<32 random hex digits>".
-  static func randomName() -> String {
-    var g = SystemRandomNumberGenerator()
-    let hex = (0..<2).map { _ in
-      let s = String(g.next() as UInt64, radix: 16)
-      return String(repeating: "0", count: 16 - s.count) + s
-    }.joined()
-    return "/gust-ring-\(getpid())-\(hex)"
-  }
-
   /// A new segment owned by `owner` with a `capacity`-byte ring (zeroed by ftruncate).
   static func create(owner: Int, capacity: Int) throws(ShmError) -> ShmSegment {
-    let name = randomName()
+    let name = ShmObject.randomName()
     let length = controlBytes + capacity
-    let fd = gust_shm_create(name, length)
-    guard fd >= 0 else { throw ShmError("cannot create shared memory \(name): \(errnoText(-fd))") }
-    defer { _ = close(fd) }
-    guard let p = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-      let e = errno
-      _ = gust_shm_unlink(name)
-      throw ShmError("cannot map shared memory \(name) (\(length) bytes): \(errnoText(e))")
-    }
+    let p = try ShmObject.createMapped(name, length: length)
     p.storeBytes(of: magic, toByteOffset: 0, as: UInt32.self)
     p.storeBytes(of: version, toByteOffset: 4, as: UInt32.self)
     p.storeBytes(of: UInt64(capacity), toByteOffset: 8, as: UInt64.self)
@@ -105,19 +88,9 @@ final class ShmSegment {
   /// Maps a neighbour's segment: whole (to consume its ring) or its control page (its bell).
   /// Checks the header names `owner`.
   static func open(name: String, owner: Int, whole: Bool) throws(ShmError) -> ShmSegment {
-    guard name.hasPrefix("/gust-ring-"), name.utf8.count < 200, !name.dropFirst().contains("/") else {
-      throw ShmError("offered '\(name)', not a Gust ring segment name")
-    }
-    let fd = gust_shm_open(name)
-    guard fd >= 0 else { throw ShmError("cannot open its shared memory \(name): \(errnoText(-fd))") }
-    defer { _ = close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0 else { throw ShmError("cannot stat its shared memory \(name): \(errnoText(errno))") }
-    let size = Int(st.st_size)
-    guard size > controlBytes else { throw ShmError("its shared memory \(name) holds \(size) bytes") }
-    let length = whole ? size : controlBytes
-    guard let p = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-      throw ShmError("cannot map its shared memory \(name): \(errnoText(errno))")
+    let (p, size, length) = try ShmObject.openMapped(name, what: "ring segment") { (size: Int) throws(ShmError) -> Int in
+      guard size > controlBytes else { throw ShmError("its shared memory \(name) holds \(size) bytes") }
+      return whole ? size : controlBytes
     }
     let m = p.load(fromByteOffset: 0, as: UInt32.self), v = p.load(fromByteOffset: 4, as: UInt32.self)
     let capacity = Int(p.load(fromByteOffset: 8, as: UInt64.self))

@@ -12,7 +12,7 @@ final class TCPLinks: RingLinks, @unchecked Sendable {
   private let leftConnection: Connection
   private let rightConnection: Connection
   private let names: [String]
-  private let lock = Mutex()
+  private let lock = Lock()
   private var isShut = false
   private var isClosed = false
 
