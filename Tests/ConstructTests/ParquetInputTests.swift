@@ -3,40 +3,23 @@ import XCTest
 import Graph
 import Parquet
 @testable import Construct
+import TestSupport
 
 /// Tables written by pyarrow: string ids and integer ids with gaps, `list<float>` and
 /// `fixed_size_list` features, several files, nulls in label columns; and the
 /// `raw_id_mappings/` that Gust writes, read back by pyarrow.
 final class ParquetInputTests: ConstructTestCase {
-  static var packageRoot: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
-
   /// GUST_PYTHON, else `<root>/.venv-interop/bin/python`, else python3 — with pyarrow.
   func python() throws -> String {
-    var candidates: [String] = []
-    if let p = ProcessInfo.processInfo.environment["GUST_PYTHON"], !p.isEmpty { candidates.append(p) }
-    candidates.append(Self.packageRoot.appendingPathComponent(".venv-interop/bin/python").path)
-    candidates.append("/usr/bin/python3")
-    for c in candidates where FileManager.default.isExecutableFile(atPath: c) {
-      if (try? run(c, ["-c", "import pyarrow"])) != nil { return c }
+    guard let p = Interop.pythonWithPyarrow() else {
+      XCTFail("no python with pyarrow (make venv creates .venv-interop)")
+      throw XCTSkip("no pyarrow")
     }
-    XCTFail("no python with pyarrow (make venv creates .venv-interop)")
-    throw XCTSkip("no pyarrow")
+    return p
   }
 
   @discardableResult
-  func run(_ exe: String, _ args: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: exe)
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw ConstructError(.io, "python failed: " + String(decoding: e, as: UTF8.self)) }
-    return String(decoding: o, as: UTF8.self)
-  }
+  func run(_ exe: String, _ args: [String]) throws -> String { try Interop.run(exe, args) }
 
   let script = """
     import sys, os, pyarrow as pa, pyarrow.parquet as pq

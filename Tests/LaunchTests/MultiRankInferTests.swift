@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `gust infer --num-trainers 1` and `--num-trainers 2` (real servers, real trainer processes on
@@ -7,20 +8,8 @@ import XCTest
 extension LaunchProcessTests {
   /// A python with pyarrow: `GUST_PYTHON`, the package's `.venv-interop`, or the system's.
   func pyarrowPython() throws -> String {
-    var candidates: [String] = []
-    if let p = ProcessInfo.processInfo.environment["GUST_PYTHON"], !p.isEmpty { candidates.append(p) }
-    let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates += [package.appendingPathComponent(".venv-interop/bin/python").path, "/usr/bin/python3"]
-    for c in candidates where FileManager.default.isExecutableFile(atPath: c) {
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: c)
-      p.arguments = ["-c", "import pyarrow"]
-      p.standardError = FileHandle.nullDevice
-      try p.run()
-      p.waitUntilExit()
-      if p.terminationStatus == 0 { return c }
-    }
-    throw XCTSkip("no python with pyarrow (make venv creates .venv-interop)")
+    guard let p = Interop.pythonWithPyarrow() else { throw XCTSkip("no python with pyarrow (make venv creates .venv-interop)") }
+    return p
   }
 
   /// Compares every Parquet output under two folders: per sub-folder, the rows keyed by their id

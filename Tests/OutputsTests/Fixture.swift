@@ -109,34 +109,16 @@ final class Fixture: @unchecked Sendable {
 
   // MARK: Python
 
-  static var packageRoot: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
-
   func python() throws -> String {
-    var candidates: [String] = []
-    if let p = ProcessInfo.processInfo.environment["GUST_PYTHON"], !p.isEmpty { candidates.append(p) }
-    candidates.append(Self.packageRoot.appendingPathComponent(".venv-interop/bin/python").path)
-    candidates.append("/usr/bin/python3")
-    for c in candidates where FileManager.default.isExecutableFile(atPath: c) {
-      if (try? run(c, ["-c", "import pyarrow"])) != nil { return c }
+    guard let p = Interop.pythonWithPyarrow() else {
+      XCTFail("no python with pyarrow (make venv creates .venv-interop)")
+      throw XCTSkip("no pyarrow")
     }
-    XCTFail("no python with pyarrow (make venv creates .venv-interop)")
-    throw XCTSkip("no pyarrow")
+    return p
   }
 
   @discardableResult
-  func run(_ exe: String, _ args: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: exe)
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw NSError(domain: "python failed: " + String(decoding: e, as: UTF8.self), code: 1) }
-    return String(decoding: o, as: UTF8.self)
-  }
+  func run(_ exe: String, _ args: [String]) throws -> String { try Interop.run(exe, args) }
 
   /// Every output file under `dir` read by pyarrow (`.parquet`) or Python's csv module (`.csv`):
   /// relative path → column → values (vectors as lists, ids as int or str).

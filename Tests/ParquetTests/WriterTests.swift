@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Parquet
@@ -175,17 +176,13 @@ final class WriterTests: XCTestCase {
 
   /// GUST_PYTHON, else `<root>/.venv-interop/bin/python`, else python3; fails if no pyarrow.
   static func pythonWithPyarrow() throws -> [String] {
-    var candidates: [[String]] = []
-    if let p = ProcessInfo.processInfo.environment["GUST_PYTHON"], !p.isEmpty { candidates.append([p]) }
-    candidates.append([FormatTestData.packageRoot.appendingPathComponent(".venv-interop/bin/python").path])
-    candidates.append(["/usr/bin/env", "python3"])
-    for c in candidates where FileManager.default.isExecutableFile(atPath: c[0]) {
-      if (try? run(c, ["-c", "import pyarrow"])) != nil { return c }
+    guard let p = Interop.pythonWithPyarrow() else {
+      XCTFail("pyarrow cannot be imported by GUST_PYTHON, <root>/.venv-interop/bin/python or "
+              + "python3; create the venv: python3 -m venv .venv-interop && "
+              + ".venv-interop/bin/pip install pyarrow")
+      throw XCTSkip("no python with pyarrow")
     }
-    XCTFail("pyarrow cannot be imported by GUST_PYTHON, <root>/.venv-interop/bin/python or "
-            + "python3; create the venv: python3 -m venv .venv-interop && "
-            + ".venv-interop/bin/pip install pyarrow")
-    throw XCTSkip("no python with pyarrow")
+    return [p]
   }
 
   @discardableResult
