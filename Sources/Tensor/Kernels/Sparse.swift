@@ -9,8 +9,9 @@ import CKernels
 ///
 /// Both directions are memory-bound at GNN widths: each edge touches one random source row
 /// (a read forward, a read-modify-write backward). What keeps them near the machine's random-row
-/// rate: one pass over a segment's edges per 64-column register panel, whole rows prefetched in
-/// two stages ahead of use, no per-edge division, no transpose, and huge-page-backed buffers
+/// rate: one pass over a segment's edges per 64-column register panel (backward: the scaled
+/// gradient panel held in registers), whole rows prefetched a few edges ahead of use, no per-edge
+/// division, no transpose, and huge-page-backed buffers
 /// (`Workspace`), without which nearly every row read misses the TLB.
 extension Kernels {
   /// Splits `0..<dim` into column ranges and runs `body(c0, c1)` for each in parallel when the
@@ -33,34 +34,22 @@ extension Kernels {
     }
   }
 
-  /// Edges ahead of the current one whose source rows are prefetched into L1: far enough to
-  /// hide an L2 hit, near enough that the lines are still there when used.
-  static let prefetchDistance = 16
-  /// Edges ahead whose rows are prefetched into L2 first (two stages keep more random rows in
-  /// flight than L1's miss buffers allow: ~1.2× on the 1M-edge forward here).
-  static let farPrefetchDistance = 48
+  /// Edges ahead of the current one whose source rows are prefetched (into L1, whole rows):
+  /// far enough to hide most of an L3 hit, near enough that the rows in flight fit the core's
+  /// miss buffers. A second, farther stage into L2 measured slower here (~0.85×), so there is one.
+  static let prefetchDistance = 12
 
-  /// Prefetches the `span` floats (default: the whole row) of row `indices[e]` of `base` into
-  /// L1, and of row `indices[e + far − near]` into L2.
+  /// Prefetches the `span` floats (default: the whole row) of row `indices[e]` of `base`.
   @inline(__always)
   static func prefetchRow(_ base: UnsafePointer<Float>, _ indices: UnsafePointer<Int32>, _ e: Int,
                           end: Int, dim: Int, span: Int? = nil) {
-    let n = span ?? dim
-    let far = e + farPrefetchDistance - prefetchDistance
-    if far < end {
-      let row = base + Int(indices[far]) * dim
-      var off = 0
-      while off < n {
-        gust_prefetch_read_l2(row + off)
-        off += 16
-      }
-    }
     if e >= end { return }
-    let row = base + Int(indices[e]) * dim
+    let n = span ?? dim
+    let row = UnsafeRawPointer(base + Int(indices[e]) &* dim)
     var off = 0
-    while off < n {
+    while off < n &* 4 {
       gust_prefetch_read(row + off)
-      off += 16
+      off &+= 64
     }
   }
 
@@ -185,41 +174,82 @@ extension Kernels {
     let ldg = dOutStride ?? dim
     let totalEdges = numDst > 0 ? Int(offsets[numDst]) : 0
     parallelColumns(items: totalEdges, dim: dim) { c0, c1 in
-      let n = c1 - c0
+      let base = UnsafeMutableRawPointer(dInp + c0)
       for d in 0..<numDst {
         let e0 = Int(offsets[d]), e1 = Int(offsets[d + 1])
         if e0 == e1 { continue }
         let w: Float = mean ? 1 / Float(e1 - e0) : 1
-        let g = dOut + d * ldg + c0
-        for e in e0..<e1 {
-          prefetchRowForWrite(dInp + c0, indices, e + prefetchDistance, end: totalEdges, dim: dim, span: n)
-          let r = dInp + Int(indices[e]) * dim + c0
-          if mean { addScaledRow(r, g, w, n) } else { addRow(r, g, n) }
-        }
+        scatterRowPanels(base, UnsafeRawPointer(dOut + d * ldg + c0), indices, e0, e1, columns: c1 - c0,
+                         dim: dim, scale: w, prefetchEnd: totalEdges)
       }
     }
   }
 
-  /// Prefetches, with intent to write, `span` floats of row `indices[e]` of `base` into L1 and
-  /// of row `indices[e + far − near]` into L2.
+  /// `inp[indices[e], 0..<columns] += scale · g[0..<columns]` for `e ∈ e0..<e1` (`inp` rows are
+  /// `dim` floats apart), by register panels as in `reduceRowPanels`: the scaled gradient panel
+  /// stays in registers while the segment's source rows are updated.
   @inline(__always)
-  static func prefetchRowForWrite(_ base: Out, _ indices: UnsafePointer<Int32>, _ e: Int, end: Int,
-                                  dim: Int, span: Int) {
-    let far = e + farPrefetchDistance - prefetchDistance
-    if far < end {
-      let row = base + Int(indices[far]) * dim
-      var off = 0
-      while off < span {
-        gust_prefetch_write_l2(row + off)
-        off += 16
-      }
+  static func scatterRowPanels(
+    _ inp: UnsafeMutableRawPointer, _ g: UnsafeRawPointer, _ indices: UnsafePointer<Int32>, _ e0: Int,
+    _ e1: Int, columns: Int, dim: Int, scale: Float, prefetchEnd: Int
+  ) {
+    let stride = dim * 4
+    let pf = (base: UnsafePointer(inp.assumingMemoryBound(to: Float.self)), end: prefetchEnd, dim: dim, span: columns)
+    var c = 0
+    var first = true
+    while c + 64 <= columns {
+      scatterPanel(SIMD16<Float>.self, inp, g, indices, e0, e1, stride: stride, offset: c * 4, scale: scale,
+                   prefetch: first ? pf : nil)
+      first = false
+      c += 64
     }
-    if e >= end { return }
-    let row = base + Int(indices[e]) * dim
-    var off = 0
-    while off < span {
-      gust_prefetch_write(row + off)
-      off += 16
+    if c + 32 <= columns {
+      scatterPanel(SIMD8<Float>.self, inp, g, indices, e0, e1, stride: stride, offset: c * 4, scale: scale,
+                   prefetch: first ? pf : nil)
+      first = false
+      c += 32
+    }
+    if c + 16 <= columns {
+      scatterPanel(SIMD4<Float>.self, inp, g, indices, e0, e1, stride: stride, offset: c * 4, scale: scale,
+                   prefetch: first ? pf : nil)
+      c += 16
+    }
+    let gs = g.assumingMemoryBound(to: Float.self)
+    while c < columns {
+      let v = scale * gs[c]
+      for e in e0..<e1 {
+        let p = (inp + Int(indices[e]) * stride).assumingMemoryBound(to: Float.self)
+        p[c] += v
+      }
+      c += 1
+    }
+  }
+
+  /// One panel of `4 × V.scalarCount` columns at byte `offset`: `src[e] += scale · g` for every
+  /// edge, the scaled `g` kept in four vector registers (`scale · g` then one add per element:
+  /// the same rounding as `addScaledRow`). With `prefetch`, `span` floats of the rows
+  /// `prefetchDistance` edges ahead are requested (the first panel does this for all panels).
+  @inline(__always)
+  static func scatterPanel<V: SIMD>(
+    _: V.Type, _ inp: UnsafeMutableRawPointer, _ g: UnsafeRawPointer, _ indices: UnsafePointer<Int32>,
+    _ e0: Int, _ e1: Int, stride: Int, offset: Int, scale: Float,
+    prefetch: (base: In, end: Int, dim: Int, span: Int)?
+  ) where V.Scalar == Float {
+    let w = MemoryLayout<V>.size
+    let s = V(repeating: scale)
+    let g0 = s * g.loadUnaligned(fromByteOffset: offset, as: V.self)
+    let g1 = s * g.loadUnaligned(fromByteOffset: offset + w, as: V.self)
+    let g2 = s * g.loadUnaligned(fromByteOffset: offset + 2 * w, as: V.self)
+    let g3 = s * g.loadUnaligned(fromByteOffset: offset + 3 * w, as: V.self)
+    for e in e0..<e1 {
+      if let pf = prefetch {
+        prefetchRow(pf.base, indices, e + prefetchDistance, end: pf.end, dim: pf.dim, span: pf.span)
+      }
+      let p = inp + Int(indices[e]) * stride + offset
+      p.storeBytes(of: p.loadUnaligned(as: V.self) + g0, as: V.self)
+      p.storeBytes(of: p.loadUnaligned(fromByteOffset: w, as: V.self) + g1, toByteOffset: w, as: V.self)
+      p.storeBytes(of: p.loadUnaligned(fromByteOffset: 2 * w, as: V.self) + g2, toByteOffset: 2 * w, as: V.self)
+      p.storeBytes(of: p.loadUnaligned(fromByteOffset: 3 * w, as: V.self) + g3, toByteOffset: 3 * w, as: V.self)
     }
   }
 
