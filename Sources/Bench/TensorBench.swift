@@ -16,7 +16,13 @@ func runTensorBenchmarks(_ report: BenchReport, quick: Bool, parts: Set<String> 
   }
   if parts.contains("segment") {
     Threads.configure(1)
+    print("  segment kernels: \(Kernels.segmentUsesAVX2 ? "AVX2 build (CKernels/segment.c)" : "portable Swift loops")")
     benchSegmentMean(report, edges: 1_000_000, dim: 64, reps: quick ? 3 : 15, label: "1 thread")
+    if Kernels.segmentUsesAVX2 {  // the portable loops too, for comparison (same bits)
+      Kernels.segmentUsesAVX2 = false
+      benchSegmentMean(report, edges: 1_000_000, dim: 64, reps: quick ? 3 : 15, label: "1 thread, portable loops", suffix: "1thread_portable")
+      Kernels.segmentUsesAVX2 = true
+    }
     Threads.configure(nil)
     if Threads.count > 1 {
       benchSegmentMean(report, edges: 1_000_000, dim: 64, reps: quick ? 3 : 15,
@@ -70,7 +76,8 @@ func benchLinear(_ report: BenchReport, n: Int, inDim: Int, outDim: Int, reps: I
 /// sampler numbers a block's frontier — the destinations first, then each new source in order of
 /// first appearance (DGL's convention). The row is one forward and one backward (the scatter of
 /// `dy / deg` into `dx`, as the tape runs it); buffers come from a tape `Workspace`.
-func benchSegmentMean(_ report: BenchReport, edges: Int, dim: Int, reps: Int, label: String) {
+func benchSegmentMean(_ report: BenchReport, edges: Int, dim: Int, reps: Int, label: String,
+                      suffix: String? = nil) {
   var g = Generator(seed: 2)
   let numDst = edges / 10, graphNodes = edges / 5
   var local = [Int32](repeating: -1, count: graphNodes)
@@ -100,13 +107,13 @@ func benchSegmentMean(_ report: BenchReport, edges: Int, dim: Int, reps: Int, la
                                       numDst: numDst, dim: dim, mean: true)
       }
       let both = { fwd(); bwd() }
-      let single = label == "1 thread"
+      let single = label == "1 thread"  // the goal's row; others are for comparison
       return (medianSeconds(reps: reps, both), medianSeconds(reps: reps, cpu: single, fwd),
               medianSeconds(reps: reps, cpu: single, bwd), single ? medianSeconds(reps: reps, cpu: true, both) : 0)
     }
   }
   let rate = { (s: Double) in Double(edges) / s / 1e6 }
-  let name = "segment_mean_1M_d\(dim)_\(label.replacingOccurrences(of: " ", with: ""))"
+  let name = "segment_mean_1M_d\(dim)_\(suffix ?? label.replacingOccurrences(of: " ", with: ""))"
   let shape = "\(numDst) dst, \(numSrc) src"
   print("    forward \(fmt(rate(tf))) M edges/s, backward \(fmt(rate(tb))) M edges/s" + (cpu > 0 ? " (thread CPU time)" : ""))
   report.add(name, value: rate(t), unit: "M edges/s", goal: cpu > 0 ? ">= 30" : "-",

@@ -90,8 +90,19 @@ final class SparseOpTests: XCTestCase {
   /// `dx[src(e)] += w · dy[d]` edge by edge onto a non-zero `dx`. Widths cover every panel kind
   /// (64, 32, 16 columns, scalar tail); strided output / gradient rows; 1 and 2 threads give
   /// the same bits.
+  /// Both builds of the segment kernels (portable Swift loops and, where the CPU has it, the
+  /// AVX2 C build) against plain sequential float loops, bit for bit, on 1 and 2 threads.
   func testSegmentKernelsMatchSequentialFloatLoops() {
-    defer { Threads.configure(nil) }
+    let wide = Kernels.segmentUsesAVX2
+    defer { Threads.configure(nil); Kernels.segmentUsesAVX2 = wide }
+    for avx2 in wide ? [false, true] : [false] {
+      Kernels.segmentUsesAVX2 = avx2
+      checkSegmentKernelsAgainstLoops(label: avx2 ? "avx2" : "portable")
+    }
+    if !wide { print("SparseOpTests: this CPU has no AVX2; only the portable segment kernels were checked") }
+  }
+
+  func checkSegmentKernelsAgainstLoops(label: String) {
     for dim in [1, 16, 37, 64, 117, 128] {
       for mean in [false, true] {
         let csr = randomCSR(numDst: 400, numSrc: 500, maxDeg: 9, seed: UInt64(dim))  // 2 threads split columns from dim 64 on
@@ -134,8 +145,8 @@ final class SparseOpTests: XCTestCase {
               }
             }
           }
-          XCTAssertEqual(y, yRef, "forward dim \(dim) mean \(mean) threads \(threads)")
-          XCTAssertEqual(dx, dxRef, "backward dim \(dim) mean \(mean) threads \(threads)")
+          XCTAssertEqual(y, yRef, "\(label) forward dim \(dim) mean \(mean) threads \(threads)")
+          XCTAssertEqual(dx, dxRef, "\(label) backward dim \(dim) mean \(mean) threads \(threads)")
           results.append(dx)
         }
         XCTAssertEqual(results[0], results[1])

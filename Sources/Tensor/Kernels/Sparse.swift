@@ -34,6 +34,11 @@ extension Kernels {
     }
   }
 
+  /// Whether the segment kernels run their AVX2 build (`CKernels/segment.c`: the same loops and
+  /// the same bits, ~1.1× faster here) instead of the portable Swift loops, which Swift compiles
+  /// for baseline x86-64 (SSE2). On when the CPU has AVX2; tests turn it off to check both.
+  nonisolated(unsafe) public static var segmentUsesAVX2 = gust_segment_avx2_available() != 0
+
   /// Edges ahead of the current one whose source rows are prefetched (into L1, whole rows):
   /// far enough to hide most of an L3 hit, near enough that the rows in flight fit the core's
   /// miss buffers. A second, farther stage into L2 measured slower here (~0.85×), so there is one.
@@ -89,7 +94,12 @@ extension Kernels {
     let ldo = outStride ?? dim
     let totalEdges = numDst > 0 ? Int(offsets[numDst]) : 0
     let avgDeg = numDst > 0 ? max(1, totalEdges / numDst) : 1
+    let wide = segmentUsesAVX2
     parallelFor(numDst, grain: max(1, 8192 / max(1, avgDeg * dim / 8))) { lo, hi in
+      if wide {
+        gust_segment_forward_avx2(out, ldo, inp, offsets, indices, lo, hi, dim, mean ? 1 : 0, prefetchDistance)
+        return
+      }
       for d in lo..<hi {
         let row = out + d * ldo
         let e0 = Int(offsets[d]), e1 = Int(offsets[d + 1])
@@ -173,7 +183,13 @@ extension Kernels {
   ) {
     let ldg = dOutStride ?? dim
     let totalEdges = numDst > 0 ? Int(offsets[numDst]) : 0
+    let wide = segmentUsesAVX2
     parallelColumns(items: totalEdges, dim: dim) { c0, c1 in
+      if wide {
+        gust_segment_backward_avx2(dInp, dOut, ldg, offsets, indices, numDst, c0, c1, dim, mean ? 1 : 0,
+                                   prefetchDistance)
+        return
+      }
       let base = UnsafeMutableRawPointer(dInp + c0)
       for d in 0..<numDst {
         let e0 = Int(offsets[d]), e1 = Int(offsets[d + 1])
