@@ -22,24 +22,7 @@ extension GraphClient {
   /// per field, row i for `ids[i]`.
   public func pullNodeFeatures(ntype: Int, fields: [String], ids: [Int64]) throws -> [FloatMatrix] {
     try checkNodeType(ntype)
-    let split = try splitNodes(ids, type: ntype)
-    let widths = try fields.map { name -> Int? in
-      guard let config else { return nil }
-      guard let f = config.nodeField(ntype, name) else {
-        throw GraphClientError(.invalidArgument, "node type \(layout.ntypes[ntype]) has no field '\(name)'")
-      }
-      return f.width
-    }
-    return try pullRows(split: split, count: ids.count, widths: widths, kind: .pullNodeFeatures) { p, ids in
-      .pullNodeFeatures(PullFeatures(typeID: Int32(ntype), fields: fields, ids: ids))
-    } local: { part, rows, positions, outs in
-      let range = part.nodeRange(ntype)
-      let offsets = rows.map { Int($0 - range.start) }
-      for (k, name) in fields.enumerated() {
-        let f = part.nodeField(ntype, name)!
-        Partition.gatherFloatRows(f.info, f.data, rows: offsets, positions: positions, into: outs[k])
-      }
-    }
+    return try pullFeatures(node: true, type: ntype, fields: fields, ids: ids, split: splitNodes(ids, type: ntype))
   }
 
   public func pullNodeFeatures(ntype: Int, field: String, ids: [Int64]) throws -> FloatMatrix {
@@ -49,21 +32,30 @@ extension GraphClient {
   /// Rows of edge fields for edge ids of type `etype`.
   public func pullEdgeFeatures(etype: Int, fields: [String], ids: [Int64]) throws -> [FloatMatrix] {
     try checkEdgeType(etype)
-    let split = try splitEdges(ids, type: etype)
+    return try pullFeatures(node: false, type: etype, fields: fields, ids: ids, split: splitEdges(ids, type: etype))
+  }
+
+  /// The node or edge feature pull: widths from the config when there is one (so replies are
+  /// read straight into the result), the request per partition, and the local partition's rows
+  /// gathered from its mapped fields.
+  private func pullFeatures(node: Bool, type: Int, fields: [String], ids: [Int64], split: Split) throws -> [FloatMatrix] {
     let widths = try fields.map { name -> Int? in
       guard let config else { return nil }
-      guard let f = config.edgeField(etype, name) else {
-        throw GraphClientError(.invalidArgument, "edge type \(layout.etypes[etype]) has no field '\(name)'")
+      guard let f = node ? config.nodeField(type, name) : config.edgeField(type, name) else {
+        let typeName = node ? "node type \(layout.ntypes[type])" : "edge type \(layout.etypes[type])"
+        throw GraphClientError(.invalidArgument, "\(typeName) has no field '\(name)'")
       }
       return f.width
     }
-    return try pullRows(split: split, count: ids.count, widths: widths, kind: .pullEdgeFeatures) { p, ids in
-      .pullEdgeFeatures(PullFeatures(typeID: Int32(etype), fields: fields, ids: ids))
+    return try pullRows(split: split, count: ids.count, widths: widths,
+                        kind: node ? .pullNodeFeatures : .pullEdgeFeatures) { _, ids in
+      let body = PullFeatures(typeID: Int32(type), fields: fields, ids: ids)
+      return node ? .pullNodeFeatures(body) : .pullEdgeFeatures(body)
     } local: { part, rows, positions, outs in
-      let range = part.edgeRange(etype)
-      let offsets = rows.map { Int($0 - range.start) }
+      let start = node ? part.nodeRange(type).start : part.edgeRange(type).start
+      let offsets = rows.map { Int($0 - start) }
       for (k, name) in fields.enumerated() {
-        let f = part.edgeField(etype, name)!
+        let f = node ? part.nodeField(type, name)! : part.edgeField(type, name)!
         Partition.gatherFloatRows(f.info, f.data, rows: offsets, positions: positions, into: outs[k])
       }
     }
