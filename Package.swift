@@ -88,7 +88,7 @@ let package = Package(
                      path: "Sources/Bench"),
 
     // Tests (and what they share).
-    .target(name: "TestSupport", dependencies: ["Graph", "Rand"]),
+    .target(name: "TestSupport", dependencies: ["Graph", "Rand", "Net"]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph"]),
@@ -96,7 +96,7 @@ let package = Package(
     .testTarget(name: "NetTests", dependencies: ["Net", "Proto"]),
     .testTarget(name: "CollectiveTests", dependencies: ["Collective", "Net"]),
     .testTarget(name: "GraphServiceTests",
-                dependencies: ["GraphService", "GraphClient", "Graph", "Net", "Proto", "Tensor"]),
+                dependencies: ["TestSupport", "GraphService", "GraphClient", "Graph", "Net", "Proto", "Tensor"]),
     .testTarget(name: "ConfigTests", dependencies: ["Config"]),
     .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
     .testTarget(name: "SynthTests", dependencies: ["Synth", "Parquet", "Config"]),

@@ -5,6 +5,7 @@ import GraphService
 import Net
 import Proto
 import Tensor
+import TestSupport
 import XCTest
 
 /// Three real `gust-server` processes (plus a replica of partition 0) over a seeded random
@@ -22,7 +23,7 @@ final class ServedGraphTests: XCTestCase {
     try! FileManager.default.createDirectory(atPath: root + "/graph", withIntermediateDirectories: true)
     graph = TestGraph.random(seed: 77, parts: 3)
     config = try! graph.writePartitions(root: root + "/graph")
-    servers = try! ServerProcesses(root: root, configPath: root + "/graph/tg.json")
+    servers = try! ServerProcesses(root: root, configPath: root + "/graph/tg.json", serverArguments: ["--handshake-timeout", "0.3"])
     do {
       for p in 0..<3 { try servers.start(part: p, extra: ["--embed-dim", "\(embedDim)", "--threads", "2"]) }
       try servers.start(part: 0, serverID: 1, extra: ["--embed-dim", "\(embedDim)"])

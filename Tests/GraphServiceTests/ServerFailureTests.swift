@@ -3,6 +3,7 @@ import Graph
 import GraphClient
 import Net
 import Proto
+import TestSupport
 import XCTest
 
 /// Refusals, dying servers and the process's exit codes — each with its own server processes.
@@ -17,7 +18,7 @@ final class ServerFailureTests: XCTestCase {
     try FileManager.default.createDirectory(atPath: root + "/graph", withIntermediateDirectories: true)
     graph = TestGraph.random(seed: 5, parts: 2)
     _ = try graph.writePartitions(root: root + "/graph")
-    servers = try ServerProcesses(root: root, configPath: root + "/graph/tg.json")
+    servers = try ServerProcesses(root: root, configPath: root + "/graph/tg.json", serverArguments: ["--handshake-timeout", "0.3"])
   }
 
   override func tearDown() {
@@ -135,7 +136,7 @@ final class ServerFailureTests: XCTestCase {
 
   func run(_ args: [String]) throws -> (Int32, String) {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: ServerProcesses.binary)
+    p.executableURL = URL(fileURLWithPath: ServerProcesses.binary("gust-server"))
     p.arguments = args
     let pipe = Pipe()
     p.standardError = pipe
