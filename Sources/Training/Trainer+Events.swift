@@ -70,6 +70,9 @@ extension Trainer {
 
   /// Writes a checkpoint (rank 0) and applies `topk_model_to_save`.
   func checkpoint(root: String, name: String, nextEpoch: Int, nextStep: Int) throws {
+    // Every rank's losses since the last logged line (every rank checkpoints at the same steps).
+    let mine = lossSums + [lossTotal, Double(lossSteps)]
+    let pending = try reducer.gather(mine)
     guard log.isLeader else { return }
     let removed = selection.keep(KeptCheckpoint(name: name, score: selection.lastScore, globalStep: globalStep),
                                  k: tc.topkModelToSave, higherIsBetter: plan.config.modelSelectionTask.majorMetric.higherIsBetter)
@@ -82,7 +85,7 @@ extension Trainer {
     let state = CheckpointState(epoch: nextEpoch, nextStep: nextStep, globalStep: globalStep, seed: options.seed,
                                 worldSize: options.worldSize, taskIDs: plan.tasks.map(\.id),
                                 embeddingTypes: plan.embeddingTypes.map { g.ntypes[$0] }, selection: selection,
-                                overrides: options.overrides)
+                                overrides: options.overrides, pendingLosses: pending)
     try Checkpoint.save(root: root, name: name, arena: model.arena, adam: adam, graph: graph, embeddingTypes: plan.embeddingTypes,
                         state: state, configText: options.configText)
     for r in removed { try? FileManager.default.removeItem(atPath: "\(root)/\(r)") }
@@ -110,6 +113,13 @@ extension Trainer {
     // Only rank 0 keeps checkpoints (`checkpoint`): the others' list stays empty, as in a run
     // that was never interrupted.
     if !log.isLeader { selection.kept = [] }
+    let n = plan.tasks.count
+    if let p = s.pendingLosses, p.count == options.worldSize, p[options.rank].count == n + 2 {
+      let mine = p[options.rank]
+      lossSums = Array(mine[0..<n])
+      lossTotal = mine[n]
+      lossSteps = Int(mine[n + 1])
+    }
     log.info("resuming from \(dir) at epoch \(epoch), step \(step) (global step \(globalStep))")
   }
 

@@ -21,6 +21,7 @@ final class MultiRankResumeTests: XCTestCase {
     wd_l2norm: 0.001
     max_grad_norm: 1.0
     eval_frequency: 3
+    save_model_frequency: 3
     use_early_stop: true
     early_stop_burnin_rounds: 1
     early_stop_rounds: 50
@@ -105,6 +106,27 @@ final class MultiRankResumeTests: XCTestCase {
       XCTAssertNotNil(x, f)
       XCTAssertEqual(x, FileManager.default.contents(atPath: s.root + "/resumed/epoch-2/" + f), f)
     }
+
+    // From a checkpoint in the middle of the last epoch and of a logging interval (every 5
+    // steps here): the same end, and the first `train` lines average the same steps (each
+    // rank's losses not yet logged are in state.json).
+    let iters = try FileManager.default.contentsOfDirectory(atPath: s.root + "/straight").filter { $0.hasPrefix("epoch-2-iter-") }
+    let midName = try XCTUnwrap(iters.first { n in
+      let g = try! Checkpoint.loadState(dir: s.root + "/straight/" + n).globalStep
+      return g % 5 != 0 && g < 3 * S - 1
+    }, "an epoch-2 checkpoint off the log interval among \(iters)")
+    let midState = try Checkpoint.loadState(dir: s.root + "/straight/" + midName)
+    XCTAssertEqual(midState.pendingLosses?.count, 2)
+    XCTAssertEqual(midState.pendingLosses?[1].last, Double(midState.globalStep % 5), "steps since the last logged line")
+    let mid = try job(s, "mid", ["--save-model-path", s.root + "/mid", "--restore-model-path", s.root + "/straight/" + midName], resume: true)
+    for r in 0..<2 {
+      assertSameBits(MultiRankTests.params(mid[r].trainer), MultiRankTests.params(straight[r].trainer), "resumed mid-epoch, rank \(r)")
+    }
+    let after = a.filter { (($0["step"] as? Int).map { $0 > midState.globalStep } ?? false) || $0["kind"] == AnyHashable("best") }
+    let m = try metrics(s.root + "/mid.jsonl")
+    XCTAssertTrue(after.contains { $0["kind"] == AnyHashable("train") })
+    XCTAssertEqual(m.filter { $0["kind"] != AnyHashable("epoch") }, after)
+    XCTAssertEqual(m.first { $0["kind"] == AnyHashable("epoch") }?["steps"], AnyHashable(3 * S - midState.globalStep), "the steps this job ran")
 
     // `--resume` alone takes the newest checkpoint under save_model_path: the same result.
     let newest = try job(s, "newest", ["--save-model-path", s.root + "/first"], resume: true)
