@@ -355,6 +355,34 @@ extension GraphClient {
     return try rowCounts(try exchange(requests), requests)
   }
 
+  /// Has server 0 of every partition write the sparse Adam state of its rows of `ntype` to
+  /// `directory/<ntype>-part<p>.adam` (`GUSTADM1`; temporary name, then rename). Returns the
+  /// number of rows with state.
+  @discardableResult
+  public func dumpEmbeddingOptimizer(ntype: Int, directory: String) throws -> Int {
+    try checkNodeType(ntype)
+    let requests = (0..<layout.numParts).map { p in
+      Outgoing(part: p, server: 0, message: .dumpEmbeddingOptimizer(EmbeddingFile(nodeType: Int32(ntype), path: optimizerPath(ntype, p, directory))))
+    }
+    return try rowCounts(try exchange(requests), requests)
+  }
+
+  /// Makes the state written by `dumpEmbeddingOptimizer` every partition's server 0's sparse Adam
+  /// state for `ntype` (load the rows with `loadEmbeddings`).
+  @discardableResult
+  public func loadEmbeddingOptimizer(ntype: Int, directory: String) throws -> Int {
+    try checkNodeType(ntype)
+    let requests = (0..<layout.numParts).map { p in
+      Outgoing(part: p, server: 0, message: .loadEmbeddingOptimizer(EmbeddingFile(nodeType: Int32(ntype), path: optimizerPath(ntype, p, directory))))
+    }
+    return try rowCounts(try exchange(requests), requests)
+  }
+
+  /// The file partition `p`'s sparse Adam state of `ntype` is dumped to.
+  public func optimizerPath(_ ntype: Int, _ p: Int, _ directory: String) -> String {
+    "\(directory)/\(layout.ntypes[ntype])-part\(p).adam"
+  }
+
   /// The file partition `p`'s rows of `ntype` are dumped to.
   public func embeddingPath(_ ntype: Int, _ p: Int, _ directory: String) -> String {
     "\(directory)/\(layout.ntypes[ntype])-part\(p).emb"
@@ -364,7 +392,8 @@ extension GraphClient {
     var total = 0
     for (k, f) in frames.enumerated() {
       switch try decode(f, from: requests[k].part, requests[k].server) {
-      case .embeddingGradientsApplied(let c), .embeddingsDumped(let c), .embeddingsLoaded(let c): total += Int(c.rows)
+      case .embeddingGradientsApplied(let c), .embeddingsDumped(let c), .embeddingsLoaded(let c),
+           .embeddingOptimizerDumped(let c), .embeddingOptimizerLoaded(let c): total += Int(c.rows)
       default: throw GraphClientError(.protocolError, "unexpected reply \(f.kind)", server: "partition \(requests[k].part)")
       }
     }

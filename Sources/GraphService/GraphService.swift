@@ -94,6 +94,12 @@ public final class GraphService: @unchecked Sendable {
     case .loadEmbeddings(let r):
       let rows = try table(r.nodeType).load(from: try checkedPath(r.path))
       return .message(.embeddingsLoaded(RowCount(rows: UInt64(rows))))
+    case .dumpEmbeddingOptimizer(let r):
+      let rows = try table(r.nodeType).dumpOptimizer(to: try checkedPath(r.path))
+      return .message(.embeddingOptimizerDumped(RowCount(rows: UInt64(rows))))
+    case .loadEmbeddingOptimizer(let r):
+      let rows = try table(r.nodeType).loadOptimizer(from: try checkedPath(r.path))
+      return .message(.embeddingOptimizerLoaded(RowCount(rows: UInt64(rows))))
     case .heartbeat(let h): return .message(.heartbeatReply(h))
     case .shutdown:
       shutdownLock.wait()

@@ -24,6 +24,10 @@ public enum Message: Equatable, Sendable {
   case embeddingsDumped(RowCount)
   case loadEmbeddings(EmbeddingFile)
   case embeddingsLoaded(RowCount)
+  case dumpEmbeddingOptimizer(EmbeddingFile)
+  case embeddingOptimizerDumped(RowCount)
+  case loadEmbeddingOptimizer(EmbeddingFile)
+  case embeddingOptimizerLoaded(RowCount)
   case heartbeat(Heartbeat)
   case heartbeatReply(Heartbeat)
   case shutdown
@@ -54,6 +58,10 @@ public enum Message: Equatable, Sendable {
     case .embeddingsDumped: .embeddingsDumped
     case .loadEmbeddings: .loadEmbeddings
     case .embeddingsLoaded: .embeddingsLoaded
+    case .dumpEmbeddingOptimizer: .dumpEmbeddingOptimizer
+    case .embeddingOptimizerDumped: .embeddingOptimizerDumped
+    case .loadEmbeddingOptimizer: .loadEmbeddingOptimizer
+    case .embeddingOptimizerLoaded: .embeddingOptimizerLoaded
     case .heartbeat: .heartbeat
     case .heartbeatReply: .heartbeatReply
     case .shutdown: .shutdown
@@ -80,8 +88,9 @@ public enum Message: Equatable, Sendable {
     case .pullEmbeddings(let m): m
     case .embeddings(let m): m
     case .pushEmbeddingGradients(let m): m
-    case .embeddingGradientsApplied(let m), .embeddingsDumped(let m), .embeddingsLoaded(let m): m
-    case .dumpEmbeddings(let m), .loadEmbeddings(let m): m
+    case .embeddingGradientsApplied(let m), .embeddingsDumped(let m), .embeddingsLoaded(let m),
+         .embeddingOptimizerDumped(let m), .embeddingOptimizerLoaded(let m): m
+    case .dumpEmbeddings(let m), .loadEmbeddings(let m), .dumpEmbeddingOptimizer(let m), .loadEmbeddingOptimizer(let m): m
     case .heartbeat(let m), .heartbeatReply(let m): m
     case .error(let m): m
     }
@@ -130,6 +139,10 @@ public enum Message: Equatable, Sendable {
     case .embeddingsDumped: .embeddingsDumped(try RowCount(from: &r))
     case .loadEmbeddings: .loadEmbeddings(try EmbeddingFile(from: &r))
     case .embeddingsLoaded: .embeddingsLoaded(try RowCount(from: &r))
+    case .dumpEmbeddingOptimizer: .dumpEmbeddingOptimizer(try EmbeddingFile(from: &r))
+    case .embeddingOptimizerDumped: .embeddingOptimizerDumped(try RowCount(from: &r))
+    case .loadEmbeddingOptimizer: .loadEmbeddingOptimizer(try EmbeddingFile(from: &r))
+    case .embeddingOptimizerLoaded: .embeddingOptimizerLoaded(try RowCount(from: &r))
     case .heartbeat: .heartbeat(try Heartbeat(from: &r))
     case .heartbeatReply: .heartbeatReply(try Heartbeat(from: &r))
     case .shutdown: .shutdown

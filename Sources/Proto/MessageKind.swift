@@ -25,6 +25,10 @@ public enum MessageKind: UInt16, CaseIterable, Sendable, CustomStringConvertible
   case embeddingsDumped = 0x8017
   case loadEmbeddings = 0x0018
   case embeddingsLoaded = 0x8018
+  case dumpEmbeddingOptimizer = 0x0019
+  case embeddingOptimizerDumped = 0x8019
+  case loadEmbeddingOptimizer = 0x001A
+  case embeddingOptimizerLoaded = 0x801A
   // Control.
   case heartbeat = 0x0020
   case heartbeatReply = 0x8020
@@ -69,6 +73,10 @@ public enum MessageKind: UInt16, CaseIterable, Sendable, CustomStringConvertible
     case .embeddingsDumped: "embeddingsDumped"
     case .loadEmbeddings: "loadEmbeddings"
     case .embeddingsLoaded: "embeddingsLoaded"
+    case .dumpEmbeddingOptimizer: "dumpEmbeddingOptimizer"
+    case .embeddingOptimizerDumped: "embeddingOptimizerDumped"
+    case .loadEmbeddingOptimizer: "loadEmbeddingOptimizer"
+    case .embeddingOptimizerLoaded: "embeddingOptimizerLoaded"
     case .heartbeat: "heartbeat"
     case .heartbeatReply: "heartbeatReply"
     case .shutdown: "shutdown"

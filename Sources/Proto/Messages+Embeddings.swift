@@ -64,7 +64,10 @@ public struct PushEmbeddingGradients: PayloadCodable {
 
 /// dumpEmbeddings (0x0017) / loadEmbeddings (0x0018): `i32 nodeType` · `string path` (a file on
 /// the server's host; the server writes to a temporary name and renames). Replies:
-/// embeddingsDumped (0x8017) / embeddingsLoaded (0x8018) = RowCount.
+/// embeddingsDumped (0x8017) / embeddingsLoaded (0x8018) = RowCount. The same payload for
+/// dumpEmbeddingOptimizer (0x0019) / loadEmbeddingOptimizer (0x001A): the rows' sparse Adam state
+/// (`GUSTADM1` file); replies embeddingOptimizerDumped (0x8019) / embeddingOptimizerLoaded
+/// (0x801A) = RowCount of the rows that have state.
 public struct EmbeddingFile: PayloadCodable {
   public var nodeType: Int32
   public var path: String

@@ -60,6 +60,8 @@
 /// | `0x0016` | pushEmbeddingGradients   | `0x8016` | embeddingGradientsApplied     |
 /// | `0x0017` | dumpEmbeddings           | `0x8017` | embeddingsDumped              |
 /// | `0x0018` | loadEmbeddings           | `0x8018` | embeddingsLoaded              |
+/// | `0x0019` | dumpEmbeddingOptimizer   | `0x8019` | embeddingOptimizerDumped      |
+/// | `0x001A` | loadEmbeddingOptimizer   | `0x801A` | embeddingOptimizerLoaded      |
 /// | `0x0020` | heartbeat                | `0x8020` | heartbeatReply                |
 /// | `0x0021` | shutdown                 | `0x8021` | shutdownAck                   |
 /// |          |                          | `0xFFFF` | error (reply to any request)  |

@@ -23,9 +23,10 @@ import Training
 ///   partition owns its rows).
 ///
 /// Checkpoints: `dumpEmbeddings` has server 0 of every partition write
-/// `<directory>/<ntype>-part<p>.emb` (GUSTEMB1 rows, on the server's host — the same host for
-/// now); `loadEmbeddings` reads them back. The servers keep no optimiser state on disk, so
-/// `optimizerState: true` restores the rows only (a warning says so).
+/// `<directory>/<ntype>-part<p>.emb` (GUSTEMB1 rows) and `<ntype>-part<p>.adam` (GUSTADM1: the
+/// rows' sparse Adam state), on the server's host — the same host for now; `loadEmbeddings`
+/// reads the rows back and, with `optimizerState`, the sparse Adam state too, so a run resumed
+/// through servers repeats the uninterrupted one bit for bit.
 ///
 /// Errors: a bad id or name is a `GraphError(.invalidArgument)` (as `LocalGraphAccess`);
 /// transport failures stay `GraphClientError`, whose message names the partition, server,
@@ -250,19 +251,30 @@ public final class ClientGraphAccess: GraphAccess {
     return dir
   }
 
+  /// The rows (`<ntype>-part<p>.emb`) and their sparse Adam state (`<ntype>-part<p>.adam`).
   public func dumpEmbeddings(ntype: Int, directory: String) throws {
     _ = try width(ntype)
     let dir = try serverDirectory(directory)
-    try call { _ = try client.dumpEmbeddings(ntype: ntype, directory: dir) }
+    try call {
+      _ = try client.dumpEmbeddings(ntype: ntype, directory: dir)
+      _ = try client.dumpEmbeddingOptimizer(ntype: ntype, directory: dir)
+    }
   }
 
+  /// The rows and, with `optimizerState`, their sparse Adam state. A checkpoint written before
+  /// servers saved that state has no `.adam` files: its rows load and the state starts afresh
+  /// (a warning says so).
   public func loadEmbeddings(ntype: Int, directory: String, optimizerState: Bool) throws {
     _ = try width(ntype)
     let dir = try serverDirectory(directory)
-    if optimizerState && !warnedOptimizer {
-      warnedOptimizer = true
-      warn("the graph servers restore embedding rows only: their sparse Adam state starts afresh, so a resumed run is close to, not bit for bit, the uninterrupted one")
-    }
     try call { _ = try client.loadEmbeddings(ntype: ntype, directory: dir) }
+    guard optimizerState else { return }
+    let files = (0..<partitionConfig.numParts).map { client.optimizerPath(ntype, $0, dir) }
+    if files.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) {
+      try call { _ = try client.loadEmbeddingOptimizer(ntype: ntype, directory: dir) }
+    } else if !warnedOptimizer {
+      warnedOptimizer = true
+      warn("\(dir) has no sparse Adam state of the embedding rows (\(files.first { !FileManager.default.fileExists(atPath: $0) }!) is missing; saved by an older Gust): their optimiser starts afresh, so the resumed run is close to, not bit for bit, the uninterrupted one")
+    }
   }
 }

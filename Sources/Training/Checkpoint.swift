@@ -19,10 +19,14 @@ public struct CheckpointState: Codable, Equatable, Sendable {
   public var selection: SelectionState
   /// The command-line overrides of the run (the YAML itself is `config.yaml`).
   public var overrides: [String]
+  /// Per rank, the training losses summed since the last logged line: per task, the weighted
+  /// total, the step count — so the first `train` lines after a resume mid-interval average
+  /// the same steps as the uninterrupted run's. Absent in older checkpoints.
+  public var pendingLosses: [[Double]]? = nil
 
   enum CodingKeys: String, CodingKey {
     case format, epoch, nextStep = "next_step", globalStep = "global_step", seed, worldSize = "world_size"
-    case taskIDs = "task_ids", embeddingTypes = "embedding_types", selection, overrides
+    case taskIDs = "task_ids", embeddingTypes = "embedding_types", selection, overrides, pendingLosses = "pending_losses"
   }
 }
 
@@ -38,7 +42,8 @@ public struct CheckpointState: Codable, Equatable, Sendable {
 ///                     `GraphAccess.dumpEmbeddings` writes them (`<ntype>/part<p>.emb|.adam`)
 ///     config.yaml     the run's YAML as read (overrides in state.json)
 ///     state.json      `CheckpointState`: next (epoch, step), global step, seed, world size,
-///                     task ids, model-selection and early-stopping state
+///                     task ids, model-selection and early-stopping state, each rank's losses
+///                     not yet logged
 ///
 /// A folder without `state.json` or still under its temporary name is incomplete and ignored.
 public enum Checkpoint {

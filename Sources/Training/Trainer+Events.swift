@@ -70,6 +70,9 @@ extension Trainer {
 
   /// Writes a checkpoint (rank 0) and applies `topk_model_to_save`.
   func checkpoint(root: String, name: String, nextEpoch: Int, nextStep: Int) throws {
+    // Every rank's losses since the last logged line (every rank checkpoints at the same steps).
+    let mine = lossSums + [lossTotal, Double(lossSteps)]
+    let pending = try reducer.gather(mine)
     guard log.isLeader else { return }
     let removed = selection.keep(KeptCheckpoint(name: name, score: selection.lastScore, globalStep: globalStep),
                                  k: tc.topkModelToSave, higherIsBetter: plan.config.modelSelectionTask.majorMetric.higherIsBetter)
@@ -82,7 +85,7 @@ extension Trainer {
     let state = CheckpointState(epoch: nextEpoch, nextStep: nextStep, globalStep: globalStep, seed: options.seed,
                                 worldSize: options.worldSize, taskIDs: plan.tasks.map(\.id),
                                 embeddingTypes: plan.embeddingTypes.map { g.ntypes[$0] }, selection: selection,
-                                overrides: options.overrides)
+                                overrides: options.overrides, pendingLosses: pending)
     try Checkpoint.save(root: root, name: name, arena: model.arena, adam: adam, graph: graph, embeddingTypes: plan.embeddingTypes,
                         state: state, configText: options.configText)
     for r in removed { try? FileManager.default.removeItem(atPath: "\(root)/\(r)") }
@@ -102,11 +105,21 @@ extension Trainer {
     if s.seed != options.seed { log.info("warning: \(dir) was saved with --seed \(s.seed); this run uses \(options.seed), so it will not repeat the original run") }
     try Checkpoint.loadParameters(dir: dir, arena: model.arena)
     try Checkpoint.loadOptimizer(dir: dir, arena: model.arena, adam: adam, steps: s.globalStep)
-    for t in plan.embeddingTypes { try graph.loadEmbeddings(ntype: t, directory: dir + "/embeddings", optimizerState: true) }
+    try loadEmbeddingRows(dir: dir, optimizerState: true)
     epoch = s.epoch
     step = s.nextStep
     globalStep = s.globalStep
     selection = s.selection
+    // Only rank 0 keeps checkpoints (`checkpoint`): the others' list stays empty, as in a run
+    // that was never interrupted.
+    if !log.isLeader { selection.kept = [] }
+    let n = plan.tasks.count
+    if let p = s.pendingLosses, p.count == options.worldSize, p[options.rank].count == n + 2 {
+      let mine = p[options.rank]
+      lossSums = Array(mine[0..<n])
+      lossTotal = mine[n]
+      lossSteps = Int(mine[n + 1])
+    }
     log.info("resuming from \(dir) at epoch \(epoch), step \(step) (global step \(globalStep))")
   }
 
@@ -120,16 +133,29 @@ extension Trainer {
     if layers.decoder { try checkCheckpointTasks(dir) }
     let n = try Checkpoint.loadParameters(dir: dir, arena: model.arena, include: layers.includes(parameter:))
     var what = "\(n) of \(model.arena.names.count) parameters"
+    let withOptimizer = optimizer && layers.isAll
     if layers.sparseEmbeddings && FileManager.default.fileExists(atPath: dir + "/embeddings") {
-      for t in plan.embeddingTypes { try graph.loadEmbeddings(ntype: t, directory: dir + "/embeddings", optimizerState: false) }
+      try loadEmbeddingRows(dir: dir, optimizerState: withOptimizer)
       if !plan.embeddingTypes.isEmpty { what += " and embedding rows" }
     }
-    if optimizer && layers.isAll {
+    if withOptimizer {
       let s = try Checkpoint.loadState(dir: dir)
       try Checkpoint.loadOptimizer(dir: dir, arena: model.arena, adam: adam, steps: s.globalStep)
-      what += " and the optimiser state"
+      what += " and the optimiser state" + (plan.embeddingTypes.isEmpty ? "" : " (dense Adam and the rows' sparse Adam)")
     }
     log.info("restored \(what) from \(dir) (restore_model_layers: \(layers))")
+  }
+
+  /// The learnable rows of `<dir>/embeddings` (and their sparse Adam with `optimizerState`).
+  /// Per-rank copies (`--local`): every rank loads its own. Rows shared through graph servers:
+  /// rank 0 alone has them load the files; the collective that follows every restore (the
+  /// parameter broadcast in `run`, the barrier of `restoreOnEveryRank`) keeps the other ranks
+  /// from pulling rows before that.
+  func loadEmbeddingRows(dir: String, optimizerState: Bool) throws {
+    guard !graph.embeddingsShared || options.rank == 0 else { return }
+    for t in plan.embeddingTypes {
+      try graph.loadEmbeddings(ntype: t, directory: dir + "/embeddings", optimizerState: optimizerState)
+    }
   }
 
   /// The end of a run: the best scores per task (table and `best` lines).

@@ -12,7 +12,8 @@ public struct RunOptions {
   public var seed: UInt64 = 0
   /// `metrics.jsonl` (rank 0 writes it); nil: none.
   public var metricsPath: String?
-  /// Continue from the newest complete checkpoint under `save_model_path`.
+  /// Continue from the checkpoint `restore_model_path` names, or else from the newest complete
+  /// checkpoint under `save_model_path`.
   public var resume = false
   /// A progress line every this many steps (and at each epoch end).
   public var logInterval = 20
@@ -142,10 +143,22 @@ public final class Trainer {
   public func run() throws -> RunSummary {
     let save = tc.saveModelPath.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
     if options.resume {
-      guard let save else { throw TrainingError(.badInput, "--resume needs save_model_path (--save-model-path)") }
-      if let dir = Checkpoint.newest(root: save) { try resume(from: dir) } else { log.info("no checkpoint under \(save): starting from the beginning") }
+      if let r = tc.restoreModelPath {
+        // `--resume --restore-model-path C`: continue exactly from checkpoint C (new
+        // checkpoints go to save_model_path, if any).
+        guard tc.restoreModelLayers.isAll else {
+          throw TrainingError(.badInput, "--resume continues from every layer of \(r); restore_model_layers (\(tc.restoreModelLayers)) is for fine-tuning without --resume")
+        }
+        try resume(from: r)
+      } else {
+        guard let save else { throw TrainingError(.badInput, "--resume needs save_model_path (--save-model-path) or a checkpoint in restore_model_path") }
+        if let dir = Checkpoint.newest(root: save) { try resume(from: dir) } else { log.info("no checkpoint under \(save): starting from the beginning") }
+      }
     } else if let r = tc.restoreModelPath {
+      // A new run from the checkpoint's weights (GraphStorm's fine-tuning): epochs, global
+      // steps, seeds and model selection start afresh.
       try restore(from: r, optimizer: true)
+      if tc.restoreModelLayers.isAll { log.info("starting a new run at epoch 0 from \(r) (--resume --restore-model-path continues its run instead)") }
     }
     try broadcastParameters()
     let E = tc.numEpochs, S = schedule.stepsPerEpoch

@@ -240,15 +240,26 @@ final class ServedGraphTests: XCTestCase {
     for r in [1, 4] { XCTAssertEqual(after.values[(r * dim)..<((r + 1) * dim)], before.values[(r * dim)..<((r + 1) * dim)]) }
     XCTAssertNotEqual(after.values[0..<dim], before.values[0..<dim])
 
-    // Dump, change, load: back to the dumped rows.
+    // Dump rows and sparse Adam state, change both, load: back to the dumped rows, and the
+    // same push as before the change gives what the reference optimiser gives.
     let dir = Self.root + "/emb"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     XCTAssertEqual(try c.dumpEmbeddings(ntype: 1, directory: dir), 120)
-    try c.pushEmbeddingGradients(ntype: 1, ids: [ids[1]], gradients: [Float](repeating: 1, count: dim), width: dim, learningRate: 0.5)
+    XCTAssertEqual(try c.dumpEmbeddingOptimizer(ntype: 1, directory: dir), 3, "three rows have state")
+    try c.pushEmbeddingGradients(ntype: 1, ids: [ids[1], ids[0]], gradients: [Float](repeating: 1, count: 2 * dim), width: dim, learningRate: 0.5)
     XCTAssertNotEqual(try c.pullEmbeddings(ntype: 1, ids: ids), after)
     XCTAssertEqual(try c.loadEmbeddings(ntype: 1, directory: dir), 120)
     XCTAssertEqual(try c.pullEmbeddings(ntype: 1, ids: ids), after)
+    XCTAssertEqual(try c.loadEmbeddingOptimizer(ntype: 1, directory: dir), 3)
+    try c.pushEmbeddingGradients(ntype: 1, ids: pushed, gradients: grads, width: dim, learningRate: 0.1)
+    table.withUnsafeMutableBufferPointer { t in grads.withUnsafeBufferPointer { adam.step(table: t.baseAddress!, rows: rows, grads: $0.baseAddress!) } }
+    XCTAssertEqual(try c.pullEmbeddings(ntype: 1, ids: ids).values, table, "second steps from the restored moments and step counts")
     XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir).contains { $0.contains(".tmp") })
+    // A rows file is not an optimiser state: refused, naming the file.
+    try FileManager.default.copyItem(atPath: c.embeddingPath(1, 0, dir), toPath: c.optimizerPath(1, 0, dir) + ".x")
+    try FileManager.default.removeItem(atPath: c.optimizerPath(1, 0, dir))
+    try FileManager.default.moveItem(atPath: c.optimizerPath(1, 0, dir) + ".x", toPath: c.optimizerPath(1, 0, dir))
+    XCTAssertThrowsError(try c.loadEmbeddingOptimizer(ntype: 1, directory: dir)) { XCTAssertTrue("\($0)".contains("part0.adam"), "\($0)") }
   }
 
   // MARK: errors name what is wrong; the server carries on

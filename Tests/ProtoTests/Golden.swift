@@ -125,6 +125,18 @@ let goldens: [Golden] = [
     payload: [0, 0, 0, 0] + [2, 0, 0, 0] + [0xC3, 0xA9]),
   Golden(name: "embeddingsLoaded", message: .embeddingsLoaded(RowCount(rows: 0)),
          payload: [0, 0, 0, 0, 0, 0, 0, 0]),
+  Golden(
+    name: "dumpEmbeddingOptimizer",
+    message: .dumpEmbeddingOptimizer(EmbeddingFile(nodeType: 1, path: "/a.adam")),
+    payload: i32(1) + [7, 0, 0, 0] + Array("/a.adam".utf8)),
+  Golden(name: "embeddingOptimizerDumped", message: .embeddingOptimizerDumped(RowCount(rows: 2)),
+         payload: [2, 0, 0, 0, 0, 0, 0, 0]),
+  Golden(
+    name: "loadEmbeddingOptimizer",
+    message: .loadEmbeddingOptimizer(EmbeddingFile(nodeType: 3, path: "x")),
+    payload: [3, 0, 0, 0] + [1, 0, 0, 0] + [0x78]),
+  Golden(name: "embeddingOptimizerLoaded", message: .embeddingOptimizerLoaded(RowCount(rows: 0x0102)),
+         payload: [2, 1, 0, 0, 0, 0, 0, 0]),
   Golden(name: "heartbeat", message: .heartbeat(Heartbeat(token: 0xDEAD_BEEF)),
          payload: [0xEF, 0xBE, 0xAD, 0xDE, 0, 0, 0, 0]),
   Golden(name: "heartbeatReply", message: .heartbeatReply(Heartbeat(token: 1)),

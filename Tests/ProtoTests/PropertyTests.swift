@@ -85,6 +85,10 @@ struct MessageGenerator {
     case .embeddingsDumped: return .embeddingsDumped(RowCount(rows: rng.next()))
     case .loadEmbeddings: return .loadEmbeddings(EmbeddingFile(nodeType: i32(), path: string()))
     case .embeddingsLoaded: return .embeddingsLoaded(RowCount(rows: rng.next()))
+    case .dumpEmbeddingOptimizer: return .dumpEmbeddingOptimizer(EmbeddingFile(nodeType: i32(), path: string()))
+    case .embeddingOptimizerDumped: return .embeddingOptimizerDumped(RowCount(rows: rng.next()))
+    case .loadEmbeddingOptimizer: return .loadEmbeddingOptimizer(EmbeddingFile(nodeType: i32(), path: string()))
+    case .embeddingOptimizerLoaded: return .embeddingOptimizerLoaded(RowCount(rows: rng.next()))
     case .heartbeat: return .heartbeat(Heartbeat(token: rng.next()))
     case .heartbeatReply: return .heartbeatReply(Heartbeat(token: rng.next()))
     case .shutdown: return .shutdown

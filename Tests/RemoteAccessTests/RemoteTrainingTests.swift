@@ -70,6 +70,23 @@ final class RemoteTrainingTests: XCTestCase {
     XCTAssertTrue(FileManager.default.fileExists(atPath: remoteWS + "/model/epoch-1/state.json"))
   }
 
+  /// One job of two `gust-trainer` ranks (a TCP ring through `--ring-dir`) in workspace
+  /// `ws-<tag>`: its metrics.jsonl and each rank's printed parameter digest.
+  func twoRanks(_ p: Processes, _ cf: String, _ tag: String, _ extra: [String]) throws -> (metrics: [[String: AnyHashable]], digests: [String]) {
+    let ws = p.root + "/ws-\(tag)", ring = p.root + "/ring-\(tag)"
+    try FileManager.default.createDirectory(atPath: ring, withIntermediateDirectories: true)
+    let runs = try p.runTrainers((0..<2).map { r in
+      ["--part-config", Self.graph.configPath, "--cf", cf, "--seed", "\(Self.seed)", "--log-interval", "2", "--workspace", ws,
+       "--rank", "\(r)", "--world-size", "2", "--ring-peers", "127.0.0.1:0,127.0.0.1:0", "--ring-dir", ring,
+       "--secret-file", p.secretPath, "--ring-timeout", "30"] + extra
+    }, tag: tag)
+    for (r, run) in runs.enumerated() { XCTAssertEqual(run.code, 0, "rank \(r): \(run.log)") }
+    let digests = runs.enumerated().map { r, run in
+      run.log.split(separator: "\n").first { $0.hasPrefix("rank \(r) of 2: parameters digest ") }.map { String($0.split(separator: " ").last!) } ?? "none"
+    }
+    return (try metrics(ws + "/metrics.jsonl"), digests)
+  }
+
   /// Two ranks through the servers share one copy of the learnable embeddings (rank 0 pushes
   /// every rank's gradients once per step, then a barrier) and give exactly the metrics and
   /// parameters of two ranks each holding its own copy (`--local`): no update is lost, doubled
@@ -77,27 +94,48 @@ final class RemoteTrainingTests: XCTestCase {
   func testTwoRanksThroughServersEqualTwoLocalRanks() throws {
     let p = try servers("two-ranks")
     let cf = try yaml(epochs: 2, "two-ranks")
-    func ranks(_ tag: String, _ extra: [String]) throws -> (metrics: [[String: AnyHashable]], digests: [String]) {
-      let ws = p.root + "/ws-\(tag)", ring = p.root + "/ring-\(tag)"
-      try FileManager.default.createDirectory(atPath: ring, withIntermediateDirectories: true)
-      let runs = try p.runTrainers((0..<2).map { r in
-        ["--part-config", Self.graph.configPath, "--cf", cf, "--seed", "\(Self.seed)", "--log-interval", "2", "--workspace", ws,
-         "--rank", "\(r)", "--world-size", "2", "--ring-peers", "127.0.0.1:0,127.0.0.1:0", "--ring-dir", ring,
-         "--secret-file", p.secretPath, "--ring-timeout", "30"] + extra
-      }, tag: tag)
-      for (r, run) in runs.enumerated() { XCTAssertEqual(run.code, 0, "rank \(r): \(run.log)") }
-      let digests = runs.enumerated().map { r, run in
-        run.log.split(separator: "\n").first { $0.hasPrefix("rank \(r) of 2: parameters digest ") }.map { String($0.split(separator: " ").last!) } ?? "none"
-      }
-      return (try metrics(ws + "/metrics.jsonl"), digests)
-    }
-    let remote = try ranks("remote", ["--servers-file", try p.writeServersFile(), "--server-timeout", "20"])
-    let local = try ranks("local", ["--local"])
+    let remote = try twoRanks(p, cf, "remote", ["--servers-file", try p.writeServersFile(), "--server-timeout", "20"])
+    let local = try twoRanks(p, cf, "local", ["--local"])
     XCTAssertEqual(remote.digests[0], remote.digests[1])
     XCTAssertNotEqual(remote.digests[0], "none")
     XCTAssertEqual(remote.digests, local.digests)
     XCTAssertTrue(remote.metrics.contains { $0["kind"] == AnyHashable("eval") })
     XCTAssertEqual(remote.metrics, local.metrics)
+  }
+
+  /// Resuming through the servers: a 3-epoch job of two ranks, then a fresh two-rank job on
+  /// the same servers — whose rows and sparse Adam state have trained past the checkpoint —
+  /// that resumes from the epoch-1 checkpoint (`--resume --restore-model-path`). Rank 0 has the
+  /// servers load the rows and their sparse Adam state (`.adam` files); the parameters
+  /// (digests), the rows and their optimiser state (the final checkpoint's files) and the last
+  /// epoch's metrics equal the straight job's bit for bit.
+  func testTwoRanksResumedThroughServersEqualTheStraightRun() throws {
+    let p = try servers("resume")
+    let cf = try yaml(epochs: 3, "resume")
+    let served = ["--servers-file", try p.writeServersFile(), "--server-timeout", "20", "--save-model-path", "model"]
+    let straight = try twoRanks(p, cf, "straight", served)
+    let cut = p.root + "/ws-straight/model/epoch-1"
+    XCTAssertTrue(FileManager.default.fileExists(atPath: cut + "/embeddings/author-part1.adam"))
+    let resumed = try twoRanks(p, cf, "resumed", served + ["--resume", "--restore-model-path", cut])
+    XCTAssertNotEqual(straight.digests[0], "none")
+    XCTAssertEqual(resumed.digests, straight.digests)
+    let last = straight.metrics.filter { $0["epoch"] == AnyHashable(2) || $0["kind"] == AnyHashable("best") }
+    XCTAssertTrue(last.contains { $0["kind"] == AnyHashable("eval") })
+    XCTAssertEqual(resumed.metrics, last)
+    let a = p.root + "/ws-straight/model/epoch-2/", b = p.root + "/ws-resumed/model/epoch-2/"
+    for f in ["model.bin", "optimizer.bin", "embeddings/author-part0.emb", "embeddings/author-part1.emb",
+              "embeddings/author-part0.adam", "embeddings/author-part1.adam"] {
+      let x = FileManager.default.contents(atPath: a + f)
+      XCTAssertNotNil(x, f)
+      XCTAssertEqual(x, FileManager.default.contents(atPath: b + f), f)
+    }
+    func state(_ dir: String) throws -> NSDictionary {
+      let o = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "state.json"))) as! NSDictionary
+      let m = o.mutableCopy() as! NSMutableDictionary
+      m["overrides"] = nil  // the command lines differ
+      return m
+    }
+    XCTAssertEqual(try state(a), try state(b))
   }
 
   /// Starts a long remote run, waits for its first progress lines, does `act` to partition 1's

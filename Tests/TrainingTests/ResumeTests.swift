@@ -77,6 +77,43 @@ final class ResumeTests: XCTestCase {
     }
   }
 
+  /// `restore_model_path` with every layer (fine-tuning from a checkpoint) loads the whole
+  /// optimiser state: Adam's moments and step count and the embedding rows' sparse Adam. With
+  /// some layers only, neither (the rows still load with `node_embed`). `--resume` with a
+  /// checkpoint in `restore_model_path` needs every layer.
+  func testRestoreWithEveryLayerLoadsTheSparseOptimizerToo() throws {
+    let s = Self.graph!
+    let save = s.root + "/sparse"
+    let yaml = Synthetic.yaml(epochs: 1, batch: 32, tasks: [Synthetic.nc, Synthetic.nfr].joined(separator: "\n"))
+    let (a, aa) = try s.makeTrainer(yaml: yaml, overrides: ["--save-model-path", save], seed: 2)
+    _ = try a.run()
+    let author = try XCTUnwrap(a.plan.embeddingTypes.first)
+    func sparse(_ x: LocalGraphAccess) -> (steps: [[Int32]], m: [[Float]]) {
+      (x.embeddings[author]!.map(\.adam.steps), x.embeddings[author]!.map(\.adam.m))
+    }
+    XCTAssertGreaterThan(sparse(aa).steps.joined().count, 0)
+    let cp = save + "/epoch-0"
+    let (b, ba) = try s.makeTrainer(yaml: yaml, overrides: ["--restore-model-path", cp], seed: 2)
+    try b.restore(from: cp, optimizer: true)
+    XCTAssertEqual(sparse(ba).steps, sparse(aa).steps)
+    XCTAssertEqual(sparse(ba).m, sparse(aa).m)
+    XCTAssertEqual(b.adam.stepCount, a.adam.stepCount)
+    XCTAssertEqual(b.adam.m, a.adam.m)
+
+    let partial = ["--restore-model-path", cp, "--restore-model-layers", "node_embed,gnn"]
+    let (c, ca) = try s.makeTrainer(yaml: yaml, overrides: partial, seed: 2)
+    try c.restore(from: cp, optimizer: true)
+    XCTAssertEqual(ca.embeddingTable(ntype: author), aa.embeddingTable(ntype: author), "node_embed restores the rows")
+    XCTAssertEqual(sparse(ca).steps.joined().count, 0, "but not their optimiser")
+    XCTAssertEqual(c.adam.stepCount, 0)
+
+    let (d, _) = try s.makeTrainer(yaml: yaml, overrides: partial, seed: 2) { $0.resume = true }
+    XCTAssertThrowsError(try d.run()) {
+      XCTAssertEqual(($0 as? TrainingError)?.code, .badInput)
+      XCTAssertTrue("\($0)".contains("restore_model_layers"), "\($0)")
+    }
+  }
+
   /// `use_early_stop` ends a multi-task run once the selection score stops improving.
   func testEarlyStoppingEndsTheRun() throws {
     let s = Self.graph!
