@@ -54,6 +54,10 @@ public struct LaunchOptions: Equatable, Sendable {
       ? "[--save-model-path M] [--save-embed-path E] [--restore-model-path M] [--resume] [--inference]"
       : "--restore-model-path M [--save-prediction-path P] [--save-embed-path E]\n"
         + "                        [--output-format parquet|csv] [--output-chunk-size N] [--keep-integer-ids] [--no-validation]"
+    let resume = mode == .train
+      ? "\n  --resume                continue a run: the checkpoint --restore-model-path names, else the newest under\n"
+        + "                          save_model_path; epochs, steps and seeds continue as if it had never stopped"
+      : ""
     return """
       usage: gust \(cmd) --part-config P --cf Y [--workspace W] [--num-trainers T] [--num-servers S]
                         [--ip-config H] \(extra)
@@ -72,7 +76,7 @@ public struct LaunchOptions: Equatable, Sendable {
         --server-timeout SECONDS  a trainer fails (and with it the job) when a server is silent that long (default 60)
         --ring-timeout SECONDS    several trainers: a trainer fails when another rank is dead or silent that long (default 60)
         --log-interval N, --metrics-file F, --trainer-threads N, --server-threads N   passed on
-        --local-trainer         trainers read the partitions in-process instead of through the servers (tests)
+        --local-trainer         trainers read the partitions in-process instead of through the servers (tests)\(resume)
       Any other flag overrides a YAML key (--num-epochs 3, --lr 0.01); --task id.key=value a task key.
       Exit codes: 0 done; 2 bad input, nothing started; 1 a process failed (named, with its log tail).
       """
