@@ -78,7 +78,7 @@ let package = Package(
     .target(name: "RemoteAccess", dependencies: ["Training", "GraphClient", "Graph", "Net", "Rand", "Tensor"]),
 
     // Services: the launcher's job planning and process supervision (no numeric code).
-    .target(name: "Launch", dependencies: ["Config", "Graph", "Net", "CProcess"]),
+    .target(name: "Launch", dependencies: ["Config", "Graph", "Net", "Collective", "CProcess"]),
 
     // Executables (thin).
     .executableTarget(name: "Launcher", dependencies: ["Construct", "Synth", "Launch", "Outputs"], path: "Sources/Launcher"),
@@ -101,7 +101,7 @@ let package = Package(
     .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
     .testTarget(name: "SynthTests", dependencies: ["Synth", "Parquet", "Config"]),
     .testTarget(name: "ConstructTests", dependencies: ["Construct", "Graph", "Parquet", "TestSupport"]),
-    .testTarget(name: "LaunchTests", dependencies: ["Launch", "Config", "Graph", "TestSupport"]),
+    .testTarget(name: "LaunchTests", dependencies: ["Launch", "Config", "Graph", "Collective", "Net", "TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Collective", "Net", "Model", "Config", "Graph", "Tensor"]),
     .testTarget(name: "OutputsTests", dependencies: ["TestSupport", "Outputs", "Training", "Parquet", "Graph", "Config", "Collective"]),
     .testTarget(name: "RemoteAccessTests",

@@ -135,9 +135,10 @@ func writeAtomically(_ path: String, _ text: String) {
 
 /// `gust-bench collective-rank --rank R --world-size W --port-file F --endpoints-file E
 /// --secret-file S --floats N --iterations K [--timeout T] [--result-file O] [--links shm|tcp]
-/// [--ring-bytes B] [--slot-floats F]`: one rank of a benchmark (or test) ring (`shm`: the shared-memory group path,
+/// [--ring-bytes B] [--slot-floats F] [--shm-tag T]`: one rank of a benchmark (or test) ring (`shm`: the shared-memory group path,
 /// `ring`: shared-memory ring links (`sharedMemoryGroup` false), `tcp`: `CollectiveOptions.sharedMemory`
-/// false; B: `sharedMemoryRingBytes`; F: `groupSlotFloats`, else env GUST_BENCH_SLOT_FLOATS — a tuning knob).
+/// false; B: `sharedMemoryRingBytes`; F: `groupSlotFloats`, else env GUST_BENCH_SLOT_FLOATS — a tuning knob;
+/// T: `sharedMemoryJob`, the job tag in its /dev/shm object names).
 /// Listens on 127.0.0.1:0, writes its port to F, waits for E (comma-separated IP:PORT of every
 /// rank), joins the ring, then: one all-reduce (sum) checked
 /// against the plain sum, then K × (barrier, all-reduce) timed, then an all-gather of the times;
@@ -182,7 +183,8 @@ func collectiveRank(_ args: [String]) -> Int32 {
                                               sharedMemoryGroup: links == "shm",
                                               groupSlotFloats: value("--slot-floats").flatMap(Int.init)
                                                 ?? ProcessInfo.processInfo.environment["GUST_BENCH_SLOT_FLOATS"].flatMap(Int.init)
-                                                ?? CollectiveOptions().groupSlotFloats),
+                                                ?? CollectiveOptions().groupSlotFloats,
+                                              sharedMemoryJob: value("--shm-tag")),
                                 listener: listener)
     defer { c.close() }
     var buf = [Float](repeating: 0, count: n)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -58,7 +59,10 @@ int gust_futex_wake(void *word, int count) { (void)word; (void)count; return -EN
 int gust_shm_create(const char *name, size_t size) {
   int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return -errno;
-  if (ftruncate(fd, (off_t)size) != 0) {
+  // Blocking: only a cleaner probing the lock (open, flock, close) can hold it meanwhile.
+  int locked;
+  while ((locked = flock(fd, LOCK_EX)) != 0 && errno == EINTR) {}
+  if (locked != 0 || ftruncate(fd, (off_t)size) != 0) {
     int e = errno;
     close(fd);
     shm_unlink(name);
@@ -73,3 +77,11 @@ int gust_shm_open(const char *name) {
 }
 
 int gust_shm_unlink(const char *name) { return shm_unlink(name) == 0 ? 0 : -errno; }
+
+int gust_shm_lock_free(const char *name) {
+  int fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  int r = flock(fd, LOCK_EX | LOCK_NB) == 0 ? 1 : (errno == EWOULDBLOCK ? 0 : -errno);
+  close(fd);
+  return r;
+}

@@ -36,16 +36,22 @@ public struct CollectiveOptions: Sendable {
   public var groupMinWorldSize: Int = 3
   /// Floats per rank slot of the group segment (the piece size; the segment holds 2·w slots).
   public var groupSlotFloats: Int = 1 << 17
+  /// The job's tag in the names of the shared-memory objects this rank creates
+  /// (`SharedMemoryObjects`: 1…16 of `0-9a-z`, e.g. `jobTag(runDirectory:)`), so a launcher can
+  /// remove whatever the job leaves; with a tag, the rendezvous first removes abandoned objects
+  /// of the same tag (creator dead). nil: the tag `anon`, and no such removal.
+  public var sharedMemoryJob: String? = nil
 
   public init(timeout: Double = 60, segmentFloats: Int = 1 << 18, sharedMemory: Bool = true,
               sharedMemoryRingBytes: Int = 4 << 20, sharedMemoryGroup: Bool = true,
-              groupSlotFloats: Int = 1 << 17) {
+              groupSlotFloats: Int = 1 << 17, sharedMemoryJob: String? = nil) {
     self.timeout = timeout
     self.segmentFloats = segmentFloats
     self.sharedMemory = sharedMemory
     self.sharedMemoryRingBytes = sharedMemoryRingBytes
     self.sharedMemoryGroup = sharedMemoryGroup
     self.groupSlotFloats = groupSlotFloats
+    self.sharedMemoryJob = sharedMemoryJob
   }
 
   func validated() throws -> CollectiveOptions {
@@ -61,6 +67,9 @@ public struct CollectiveOptions: Sendable {
     }
     guard groupSlotFloats >= 1, groupSlotFloats <= 1 << 26 else {
       throw CollectiveError(.badArgument, "groupSlotFloats must be 1...\(1 << 26), got \(groupSlotFloats)")
+    }
+    if let job = sharedMemoryJob, !SharedMemoryObjects.isValidTag(job) {
+      throw CollectiveError(.badArgument, "sharedMemoryJob must be 1...16 characters of 0-9a-z, got '\(job)'")
     }
     return self
   }

@@ -43,8 +43,11 @@ enum LinkSetup {
     }
     var own: ShmSegment? = nil
     if shm {
+      // What dead ranks of this job left (killed inside an earlier rendezvous) goes first.
+      if let job = options.sharedMemoryJob { SharedMemoryObjects.removeAbandoned(job: job) }
       do {
-        own = try ShmSegment.create(owner: rank, capacity: options.sharedMemoryRingBytes)
+        own = try ShmSegment.create(owner: rank, capacity: options.sharedMemoryRingBytes,
+                                    job: options.sharedMemoryJob ?? SharedMemoryObjects.anonymousJob)
       } catch {
         throw CollectiveError(.rendezvous, "rank \(rank): \(error.text) (CollectiveOptions.sharedMemory = "
           + "false keeps TCP links)")

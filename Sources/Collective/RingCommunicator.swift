@@ -38,15 +38,19 @@ final class RingCommunicator: Communicator, @unchecked Sendable {
   /// set-up on every rank, naming it.
   func setUpGroup(slotFloats: Int) throws {
     guard let shm = links as? ShmLinks, let driver, worldSize > 1 else { return }
-    var name = rank == 0 ? ShmGroup.randomName() : ""
+    var name = rank == 0 ? ShmGroup.randomName(job: options.sharedMemoryJob ?? SharedMemoryObjects.anonymousJob) : ""
     var created: UnsafeMutableRawPointer? = nil
+    var lockFD: Int32 = -1
     var problem = ""
     if rank == 0 {
-      do { created = try ShmGroup.create(name: name, worldSize: worldSize, slotFloats: slotFloats) } catch {
+      do { (created, lockFD) = try ShmGroup.create(name: name, worldSize: worldSize, slotFloats: slotFloats) } catch {
         problem = error.text
       }
     }
-    defer { if rank == 0 && created != nil { _ = gust_shm_unlink(name) } }
+    defer {
+      // Once every rank mapped it, or on failure: the name goes, then the creator lock.
+      if lockFD >= 0 { ShmObject.unlink(name, lockFD: lockFD) }
+    }
     var wire = [Float](repeating: 0, count: 256)
     if rank == 0 {
       let bytes = created == nil ? [] : Array(name.utf8)

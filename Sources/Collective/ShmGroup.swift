@@ -9,8 +9,8 @@ import Darwin
 
 /// Direct shared-memory all-reduce and broadcast for a group whose ranks are all on one host
 /// (docs/ARCHITECTURE.md, "Shared-memory group"). One segment for the whole group, created by
-/// rank 0 (mode 0600, random name passed round the authenticated ring, unlinked once every rank
-/// has mapped it), with two sets of one slot per rank. Per piece of the buffer (at most
+/// rank 0 (mode 0600, a random name of the job passed round the authenticated ring, unlinked
+/// once every rank has mapped it), with two sets of one slot per rank. Per piece of the buffer (at most
 /// `slotFloats`): every rank copies its piece into its slot, barrier, every rank sums its 1/w
 /// column slice over the slots in rank order (into slot 0), barrier, every rank copies the
 /// piece out of slot 0. Pieces alternate between the two sets, so the barrier after the next
@@ -53,19 +53,21 @@ final class ShmGroup {
     return (header, slot, header + 2 * w * slot)
   }
 
-  /// "/gust-ring-<pid>-group-<32 random hex digits>" (the ring objects' prefix, so the same
-  /// leftover checks see it).
-  static func randomName() -> String { ShmObject.randomName(infix: "group-") }
+  /// "/gust-ring-<job>-<pid>-group-<32 random hex digits>" (the ring objects' prefix, so the
+  /// same leftover checks and clean-up see it).
+  static func randomName(job: String) -> String { ShmObject.randomName(job: job, infix: "group-") }
 
-  /// Rank 0: creates and maps the segment (its name stays linked until `unlink(name)`).
-  static func create(name: String, worldSize: Int, slotFloats: Int) throws(ShmError) -> UnsafeMutableRawPointer {
-    let p = try ShmObject.createMapped(name, length: layout(worldSize: worldSize, slotFloats: slotFloats).total)
+  /// Rank 0: creates and maps the segment (its name stays linked until unlinked, then close
+  /// `lockFD`).
+  static func create(name: String, worldSize: Int, slotFloats: Int) throws(ShmError)
+    -> (base: UnsafeMutableRawPointer, lockFD: Int32) {
+    let (p, fd) = try ShmObject.createMapped(name, length: layout(worldSize: worldSize, slotFloats: slotFloats).total)
     p.storeBytes(of: magic, toByteOffset: 0, as: UInt32.self)
     p.storeBytes(of: UInt32(1), toByteOffset: 4, as: UInt32.self)
     p.storeBytes(of: UInt32(worldSize), toByteOffset: 8, as: UInt32.self)
     p.storeBytes(of: UInt32(slotFloats), toByteOffset: 12, as: UInt32.self)
     gust_fence()
-    return p
+    return (p, fd)
   }
 
   /// Other ranks: maps rank 0's segment and checks its header.

@@ -8,33 +8,35 @@ import Darwin
 #endif
 
 /// What the ring segments (`ShmSegment`) and the group segment (`ShmGroup`) share: their names
-/// (one prefix, so leftover checks see both), creating and mapping an object, opening an offered
-/// name after checking it.
+/// (`SharedMemoryObjects`: one prefix per job, so leftover checks see both), creating and mapping
+/// an object, opening an offered name after checking it.
 enum ShmObject {
-  static let prefix = "/gust-ring-"
+  static let prefix = "/" + SharedMemoryObjects.namePrefix
 
-  /// "/gust-ring-<pid>-<infix><32 random hex digits>".
-  static func randomName(infix: String = "") -> String {
-    var g = SystemRandomNumberGenerator()
-    let hex = (0..<2).map { _ in
-      let s = String(g.next() as UInt64, radix: 16)
-      return String(repeating: "0", count: 16 - s.count) + s
-    }.joined()
-    return "\(prefix)\(getpid())-\(infix)\(hex)"
+  /// "/gust-ring-<job>-<pid>-<infix><32 random hex digits>".
+  static func randomName(job: String, infix: String = "") -> String {
+    SharedMemoryObjects.newName(job: job, infix: infix)
   }
 
-  /// Creates `name` (0600, exclusive, `length` zero bytes) and maps it whole; on a failed map the
-  /// name is unlinked again.
-  static func createMapped(_ name: String, length: Int) throws(ShmError) -> UnsafeMutableRawPointer {
+  /// Creates `name` (0600, exclusive, `length` zero bytes, its creator lock taken) and maps it
+  /// whole; on a failed map the name is unlinked again. Returns the mapping and the descriptor
+  /// holding the lock: close it only after unlinking the name.
+  static func createMapped(_ name: String, length: Int) throws(ShmError) -> (base: UnsafeMutableRawPointer, lockFD: Int32) {
     let fd = gust_shm_create(name, length)
     guard fd >= 0 else { throw ShmError("cannot create shared memory \(name): \(errnoText(-fd))") }
-    defer { _ = close(fd) }
     guard let p = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
       let e = errno
       _ = gust_shm_unlink(name)
+      _ = close(fd)
       throw ShmError("cannot map shared memory \(name) (\(length) bytes): \(errnoText(e))")
     }
-    return p
+    return (p, fd)
+  }
+
+  /// The creator's clean-up: removes the name, then drops the creator lock.
+  static func unlink(_ name: String, lockFD: Int32) {
+    _ = gust_shm_unlink(name)
+    _ = close(lockFD)
   }
 
   /// Opens a name a peer offered (checked to be a Gust object name first) and maps the first

@@ -7,7 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-/// One rank's shared-memory segment (a POSIX shared-memory object, mode 0600, random name):
+/// One rank's shared-memory segment (a POSIX shared-memory object, mode 0600, a random name of
+/// the job, `SharedMemoryObjects`; its creator lock held while the name is linked):
 /// the rank's doorbell and the single-producer/single-consumer byte ring of its data link to
 /// the right neighbour. The owner creates it and produces into the ring; the right neighbour
 /// maps it whole to consume; the left neighbour maps its first page to ring the bell. The name
@@ -48,15 +49,16 @@ final class ShmSegment {
   let length: Int
   /// Ring bytes (0 for a control-page mapping).
   let capacity: Int
-  private var linked: Bool
+  /// The owner's descriptor holding the creator lock while the name is linked (-1 otherwise).
+  private var lockFD: Int32
   private var mapped = true
 
-  private init(name: String, base: UnsafeMutableRawPointer, length: Int, capacity: Int, linked: Bool) {
+  private init(name: String, base: UnsafeMutableRawPointer, length: Int, capacity: Int, lockFD: Int32) {
     self.name = name
     self.base = base
     self.length = length
     self.capacity = capacity
-    self.linked = linked
+    self.lockFD = lockFD
   }
 
   deinit {
@@ -72,17 +74,17 @@ final class ShmSegment {
   var consumerClosed: UnsafeMutableRawPointer { base + ShmSegment.consumerClosedOffset }
   var ring: UnsafeMutableRawPointer { base + ShmSegment.controlBytes }
 
-  /// A new segment owned by `owner` with a `capacity`-byte ring (zeroed by ftruncate).
-  static func create(owner: Int, capacity: Int) throws(ShmError) -> ShmSegment {
-    let name = ShmObject.randomName()
+  /// A new segment of `job` owned by `owner` with a `capacity`-byte ring (zeroed by ftruncate).
+  static func create(owner: Int, capacity: Int, job: String) throws(ShmError) -> ShmSegment {
+    let name = ShmObject.randomName(job: job)
     let length = controlBytes + capacity
-    let p = try ShmObject.createMapped(name, length: length)
+    let (p, fd) = try ShmObject.createMapped(name, length: length)
     p.storeBytes(of: magic, toByteOffset: 0, as: UInt32.self)
     p.storeBytes(of: version, toByteOffset: 4, as: UInt32.self)
     p.storeBytes(of: UInt64(capacity), toByteOffset: 8, as: UInt64.self)
     p.storeBytes(of: UInt32(owner), toByteOffset: 16, as: UInt32.self)
     gust_fence()
-    return ShmSegment(name: name, base: p, length: length, capacity: capacity, linked: true)
+    return ShmSegment(name: name, base: p, length: length, capacity: capacity, lockFD: fd)
   }
 
   /// Maps a neighbour's segment: whole (to consume its ring) or its control page (its bell).
@@ -100,14 +102,15 @@ final class ShmSegment {
       throw ShmError("its shared memory \(name) is not a version-\(version) ring segment of rank \(owner) "
         + "(magic \(String(m, radix: 16)), version \(v), capacity \(capacity), owner \(o))")
     }
-    return ShmSegment(name: name, base: p, length: length, capacity: whole ? capacity : 0, linked: false)
+    return ShmSegment(name: name, base: p, length: length, capacity: whole ? capacity : 0, lockFD: -1)
   }
 
-  /// Removes the name (the memory lives on while mapped); idempotent, owner only.
+  /// Removes the name (the memory lives on while mapped), then drops the creator lock;
+  /// idempotent, owner only.
   func unlink() {
-    guard linked else { return }
-    linked = false
-    _ = gust_shm_unlink(name)
+    guard lockFD >= 0 else { return }
+    ShmObject.unlink(name, lockFD: lockFD)
+    lockFD = -1
   }
 
   func unmap() {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Collective
 import Config
 import Net
 
@@ -99,7 +100,11 @@ public final class LaunchJob {
       return 1
     }
     LauncherSignals.install()
-    defer { cleanRunFiles() }
+    // After every outcome below every child has been reaped: nothing of the job is alive.
+    defer {
+      cleanRunFiles()
+      removeSharedMemory(when: "the job left")
+    }
     let outcome = supervise()
     switch outcome {
     case .finished:
@@ -238,6 +243,18 @@ public final class LaunchJob {
     fchmod(fd, 0o600)
     secret.bytes.withUnsafeBytes { writeAll(fd, $0.baseAddress!, $0.count) }
     close(fd)
+    // Under the workspace lock: what an earlier job here left (its launcher SIGKILLed).
+    removeSharedMemory(when: "an earlier job in this workspace left")
+  }
+
+  /// Unlinks the job's abandoned shared-memory objects (`/dev/shm/gust-ring-<shmTag>-…` whose
+  /// creator is dead: a rank killed inside the ring's rendezvous leaves its object behind) and
+  /// says so. Objects of other tags, and of live processes, are left alone.
+  func removeSharedMemory(when: String) {
+    let removed = SharedMemoryObjects.removeAbandoned(job: plan.shmTag)
+    guard !removed.isEmpty else { return }
+    env.printError("\(cmd): removed \(removed.count) shared-memory object(s) \(when) in "
+      + "\(SharedMemoryObjects.directory): \(removed.joined(separator: ", "))")
   }
 
   /// The secret, port files and servers file mean nothing after the job: removed.

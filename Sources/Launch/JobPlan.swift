@@ -1,3 +1,5 @@
+import Collective
+
 /// One process of a job, as a plain value: what to run, where, with which arguments, and where
 /// its output goes. `JobPlan.make` builds them; nothing here touches the system.
 public struct ProcessSpec: Equatable, Sendable {
@@ -37,6 +39,10 @@ public struct JobPlan: Equatable, Sendable {
   /// JSON `{"partitions": [["ip:port", …], …]}`: servers[p][s], written once every server is up.
   public var serversFile: String
   public var lockFile: String
+  /// The job's tag in the names of the trainers' shared-memory objects
+  /// (`/dev/shm/gust-ring-<tag>-…`): from the run directory, so the next job in the workspace
+  /// finds what an earlier one left (`SharedMemoryObjects.jobTag`).
+  public var shmTag: String
   public var servers: [ProcessSpec]
   public var trainers: [ProcessSpec]
   /// Width of the learnable embeddings the servers hold (the model's `hidden_size`).
@@ -73,6 +79,7 @@ public struct JobPlan: Equatable, Sendable {
       }
     }
     var trainers: [ProcessSpec] = []
+    let shmTag = SharedMemoryObjects.jobTag(runDirectory: run)
     let world = o.numTrainers  // one host until the multi-host issue: world size = trainers
     // Several trainers join a TCP ring: rank r listens on its host at a free port it publishes
     // as run/ring-<r>.port (the trainers read each other's; `RingRendezvous`).
@@ -83,7 +90,7 @@ public struct JobPlan: Equatable, Sendable {
       if o.localTrainer { args.append("--local") } else { args += ["--servers-file", serversFile] }
       if !o.localTrainer || world > 1 { args += ["--secret-file", secret] }
       if world > 1 {
-        args += ["--ring-peers", ringPeers, "--ring-dir", run]
+        args += ["--ring-peers", ringPeers, "--ring-dir", run, "--shm-tag", shmTag]
         if let t = o.ringTimeout { args += ["--ring-timeout", "\(t)"] }
       }
       if o.resume { args.append("--resume") }
@@ -99,7 +106,7 @@ public struct JobPlan: Equatable, Sendable {
                                   logPath: logs + "/trainer-\(r).log", portFile: nil))
     }
     return JobPlan(options: o, numParts: numParts, partitionHosts: partHosts, runDir: run, logDir: logs,
-                   secretFile: secret, serversFile: serversFile, lockFile: run + "/lock", servers: servers,
+                   secretFile: secret, serversFile: serversFile, lockFile: run + "/lock", shmTag: shmTag, servers: servers,
                    trainers: trainers, embedDim: embedDim, embedAllTypes: embedAllTypes)
   }
 
@@ -128,6 +135,8 @@ public struct JobPlan: Equatable, Sendable {
     }
     if worldSize > 1 {
       lines.append("ring: \(worldSize) trainers all-reduce gradients over TCP; rank r publishes its port in \(runDir)/ring-<r>.port")
+      lines.append("shared memory: trainers on one host link through \(SharedMemoryObjects.directory)/"
+        + "\(SharedMemoryObjects.prefix(job: shmTag))<pid>-…, removed when the job ends")
     }
     lines.append("files: secret \(secretFile) (0600), servers \(serversFile), logs \(logDir)/")
     return lines

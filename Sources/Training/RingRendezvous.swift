@@ -14,13 +14,17 @@ public struct RingRendezvous {
   public var directory: String?
   public var secretFile: String
   public var timeout: Double
+  /// The job's tag in shared-memory object names (`CollectiveOptions.sharedMemoryJob`).
+  public var shmTag: String?
 
-  public init(rank: Int, peers: [String], directory: String?, secretFile: String, timeout: Double) {
+  public init(rank: Int, peers: [String], directory: String?, secretFile: String, timeout: Double,
+              shmTag: String? = nil) {
     self.rank = rank
     self.peers = peers
     self.directory = directory
     self.secretFile = secretFile
     self.timeout = timeout
+    self.shmTag = shmTag
   }
 
   public static func portFile(directory: String, rank: Int) -> String { "\(directory)/ring-\(rank).port" }
@@ -48,7 +52,7 @@ public struct RingRendezvous {
     }
     print("rank \(rank) of \(peers.count): ring " + endpoints.map(\.description).joined(separator: " → "))
     return try TCPRing.connect(rank: rank, endpoints: endpoints, secret: secret,
-                               options: CollectiveOptions(timeout: timeout),
+                               options: CollectiveOptions(timeout: timeout, sharedMemoryJob: shmTag),
                                listener: listener)
   }
 

@@ -9,7 +9,7 @@ import Tensor
 ///
 ///     gust-trainer --part-config P --cf Y [--workspace W] [--rank R --world-size N] [--seed S]
 ///                  (--local | --servers-file F --secret-file F [--server-timeout S] | --dry-run)
-///                  [--ring-peers H:P,H:P,… [--ring-dir D] [--ring-timeout S]]
+///                  [--ring-peers H:P,H:P,… [--ring-dir D] [--ring-timeout S] [--shm-tag T]]
 ///                  [--resume] [--inference] [--metrics-file F] [--log-interval N] [--threads N]
 ///                  [--<yaml-key> value …] [--task <task id>.<key>=<value> …]
 ///
@@ -17,7 +17,9 @@ import Tensor
 /// `--secret-file`): rank r listens on entry r of `--ring-peers`; an entry with port 0 is
 /// resolved through `--ring-dir` (rank r binds an ephemeral port and writes `D/ring-r.port`,
 /// then reads the others' files, all within `--ring-timeout` seconds, default 60, which also
-/// bounds every collective).
+/// bounds every collective). Ranks on one host name their shared-memory objects with the job's
+/// tag `--shm-tag` (the launcher passes it; default: derived from the absolute `--ring-dir`,
+/// `SharedMemoryObjects.jobTag`), and remove abandoned objects of that tag at the rendezvous.
 ///
 /// `--servers-file` runs read the graph through `gust-server` processes with a `GraphAccess` the
 /// executable injects (`RemoteGraphFactory`; Training itself has no networking); they leave the
@@ -53,11 +55,13 @@ public struct TrainerCommand: Equatable, Sendable {
   public var ringDir: String?
   /// Seconds for the ring's rendezvous and every collective operation.
   public var ringTimeout: Double = 60
+  /// `--shm-tag`: the job's tag in shared-memory object names (nil: from `ringDir`, if any).
+  public var shmTag: String?
 
   public static let usage = """
     usage: gust-trainer --part-config P --cf Y [--workspace W] [--rank R --world-size N] [--seed S]
                         (--local | --servers-file F --secret-file F [--server-timeout S] | --dry-run)
-                        [--ring-peers H:P,H:P,… [--ring-dir D] [--ring-timeout S]]
+                        [--ring-peers H:P,H:P,… [--ring-dir D] [--ring-timeout S] [--shm-tag T]]
                         [--resume] [--inference] [--metrics-file F] [--log-interval N] [--threads N]
                         [--<yaml-key> value …] [--task <task id>.<key>=<value> …]
 
@@ -68,6 +72,9 @@ public struct TrainerCommand: Equatable, Sendable {
     --world-size W > 1 joins the other ranks in a TCP ring: --ring-peers lists where each rank
     listens (port 0: rank r binds a free port and writes it to --ring-dir/ring-r.port), and
     --secret-file authenticates the links; every collective step has --ring-timeout seconds.
+    Ranks on one host link through /dev/shm objects named gust-ring-<T>-<pid>-…, T = --shm-tag
+    (1-16 of 0-9a-z; default derived from --ring-dir); the rendezvous removes objects of T that
+    dead processes left.
     Other flags override YAML keys (--num-epochs 3, --save-model-path M).
     """
 
@@ -125,6 +132,10 @@ public struct TrainerCommand: Equatable, Sendable {
       case "--threads": c.threads = try n()
       case "--ring-peers": c.ringPeers = try v().split(separator: ",").map { String($0) }
       case "--ring-dir": c.ringDir = try v()
+      case "--shm-tag":
+        let t = try v()
+        guard SharedMemoryObjects.isValidTag(t) else { throw bad("--shm-tag takes 1-16 characters of 0-9a-z, got '\(t)'") }
+        c.shmTag = t
       case "--ring-timeout":
         let t = try v()
         guard let x = Double(t), x > 0, x.isFinite else { throw bad("--ring-timeout takes seconds > 0, got '\(t)'") }
@@ -226,7 +237,9 @@ public struct TrainerCommand: Equatable, Sendable {
     }
     let reducer: GradientReducer = worldSize == 1 ? IdentityReducer()
       : CollectiveReducer(try RingRendezvous(rank: rank, peers: ringPeers, directory: ringDir.map(absolute),
-                                             secretFile: absolute(secretFile!), timeout: ringTimeout).connect(print: print))
+                                             secretFile: absolute(secretFile!), timeout: ringTimeout,
+                                             shmTag: shmTag ?? ringDir.map { SharedMemoryObjects.jobTag(runDirectory: absolute($0)) })
+                            .connect(print: print))
     var o = RunOptions()
     o.rank = rank
     o.worldSize = worldSize

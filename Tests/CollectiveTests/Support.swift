@@ -101,11 +101,11 @@ func withRing<T>(_ kind: LinkKind, _ w: Int, options: CollectiveOptions = .init(
   return withTCPRing(w, options: options, body)
 }
 
-/// This process's shared-memory ring objects still in /dev/shm (they are unlinked as soon as
-/// both neighbours have mapped them, so none outlives a rendezvous).
+/// The shared-memory ring objects `pid` created (any job tag) still in /dev/shm (they are
+/// unlinked as soon as both neighbours have mapped them, so none outlives a rendezvous).
 func ringObjects(of pid: Int32 = getpid()) -> [String] {
   let all = (try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []
-  return all.filter { $0.hasPrefix("gust-ring-\(pid)-") }
+  return all.filter { $0.hasPrefix("gust-ring-") && SharedMemoryObjects.creator(of: $0) == pid }
 }
 
 /// A ring of `w` ranks on 127.0.0.1 (ephemeral ports bound first), each rank connected on its

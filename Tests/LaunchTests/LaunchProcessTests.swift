@@ -1,3 +1,4 @@
+import Collective
 import Foundation
 import XCTest
 
@@ -39,6 +40,8 @@ final class LaunchProcessTests: XCTestCase {
   override func tearDown() {
     if (testRun?.totalFailureCount ?? 0) > 0 { print("logs of \(workspace):\n" + Gust.logs(workspace)) }
     XCTAssertEqual(Gust.leftover(Self.root), [], "processes left behind")
+    let tag = SharedMemoryObjects.jobTag(runDirectory: workspace + "/run")
+    XCTAssertEqual(SharedMemoryObjects.objects(job: tag), [], "shared-memory objects left behind")
   }
 
   func train(_ extra: [String], graph: String? = nil, local: Bool = false) -> [String] {
@@ -46,8 +49,19 @@ final class LaunchProcessTests: XCTestCase {
   }
 
   func testTrainRunsServersAndTrainerToTheEndAndLeavesNothing() throws {
+    // An object an earlier job in this workspace left (its creator is dead): the job removes it.
+    let gone = Process()
+    gone.executableURL = URL(fileURLWithPath: "/bin/true")
+    try gone.run()
+    gone.waitUntilExit()
+    let tag = SharedMemoryObjects.jobTag(runDirectory: workspace + "/run")
+    let stale = "gust-ring-\(tag)-\(gone.processIdentifier)-" + String(repeating: "0", count: 32)
+    let fd = shm_open("/" + stale, O_RDWR | O_CREAT | O_EXCL, 0o600)
+    XCTAssertGreaterThanOrEqual(fd, 0)
+    close(fd)
     let r = try Gust.run(train(["--num-epochs", "1", "--save-model-path", workspace + "/model"]), in: Self.root)
     XCTAssertEqual(r.code, 0, r.all)
+    XCTAssertTrue(r.err.contains("removed 1 shared-memory object(s) an earlier job in this workspace left in /dev/shm: \(stale)"), r.all)
     XCTAssertTrue(r.out.contains("servers up: partition 0 at 127.0.0.1:"), r.all)
     XCTAssertTrue(r.out.contains("[trainer 0] training 7 tasks"), r.all)
     XCTAssertTrue(r.out.contains("metrics:     \(workspace)/metrics.jsonl"), r.all)

@@ -1,3 +1,4 @@
+import Collective
 import Launch
 import XCTest
 
@@ -76,7 +77,12 @@ final class PlanTests: XCTestCase {
                                              "--rank", "1", "--world-size", "2", "--seed", "5",
                                              "--servers-file", "/ws/run/servers.json", "--secret-file", "/ws/run/secret",
                                              "--ring-peers", "127.0.0.1:0,127.0.0.1:0", "--ring-dir", "/ws/run",
-                                             "--num-epochs", "3"])
+                                             "--shm-tag", p.shmTag, "--num-epochs", "3"])
+    // The shared-memory tag: 16 hex digits of the run directory, another workspace another tag.
+    XCTAssertEqual(p.shmTag, SharedMemoryObjects.jobTag(runDirectory: "/ws/run"))
+    XCTAssertEqual(p.shmTag.count, 16)
+    XCTAssertTrue(SharedMemoryObjects.isValidTag(p.shmTag))
+    XCTAssertNotEqual(SharedMemoryObjects.jobTag(runDirectory: "/ws2/run"), p.shmTag)
     XCTAssertEqual(p.ringPortFile(rank: 1), "/ws/run/ring-1.port")
     // One trainer: no ring.
     XCTAssertFalse(try plan(["--num-trainers", "1"]).trainers[0].arguments.contains("--ring-peers"))

@@ -28,11 +28,14 @@ final class CommandTests: XCTestCase {
     XCTAssertEqual(c.worldSize, 2)
     XCTAssertEqual(c.ringPeers, ["127.0.0.1:0", "127.0.0.1:0"])
     XCTAssertEqual(c.seed, 7)
+    XCTAssertNil(c.shmTag)  // derived from --ring-dir when the rank connects
+    XCTAssertEqual(try TrainerCommand.parse(base + ["--local", "--shm-tag", "0a1b"]).shmTag, "0a1b")
     XCTAssertEqual(c.overrideArgs, ["--num-epochs", "3", "--task", "node_regression-paper-label_reg.task_weight=2"])
     // Bad input: exit 2 with a message naming the flag, key or file.
     for (args, needle) in [
       (["--cf", yaml, "--local"], "--part-config"),
       (base + ["--local", "--rank", "2", "--world-size", "2"], "--rank"),
+      (base + ["--local", "--shm-tag", "Job-1"], "--shm-tag"),
       (base + ["--local", "--rank", "1", "--world-size", "2"], "--ring-peers"),
       (base + ["--local", "--world-size", "2", "--ring-peers", "127.0.0.1:0,127.0.0.1:0", "--secret-file", "/s"], "--ring-dir"),
       (base + ["--local", "--world-size", "2", "--ring-peers", "127.0.0.1:7,127.0.0.1:8"], "--secret-file"),

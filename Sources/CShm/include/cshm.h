@@ -27,9 +27,15 @@ int gust_futex_wait(void *word, uint32_t expected, int64_t timeout_ns);
 /// futex(FUTEX_WAKE): wakes up to `count` waiters; returns how many, or -errno.
 int gust_futex_wake(void *word, int count);
 
-/// shm_open(name, O_RDWR|O_CREAT|O_EXCL|O_CLOEXEC, 0600) then ftruncate(size): a new object only
-/// this user can open. Returns the fd, or -errno (the object is unlinked again on failure).
+/// shm_open(name, O_RDWR|O_CREAT|O_EXCL|O_CLOEXEC, 0600), flock(LOCK_EX) on it, then
+/// ftruncate(size): a new object only this user can open. Returns the fd, or -errno (the object
+/// is unlinked again on failure). The lock lives as long as the fd (the creator's process):
+/// keep the fd open while the name is linked, so that `gust_shm_lock_free` tells a live
+/// creator's object from one whose creator died.
 int gust_shm_create(const char *name, size_t size);
+/// 1 when nobody holds `name`'s creator lock (flock can be taken: the fd that created it is
+/// closed, its process gone), 0 when someone does, -errno when it cannot be opened.
+int gust_shm_lock_free(const char *name);
 /// shm_open(name, O_RDWR|O_CLOEXEC). Returns the fd, or -errno.
 int gust_shm_open(const char *name);
 /// shm_unlink(name): 0 or -errno.
