@@ -46,6 +46,17 @@ enum Gust {
       try process.run()
     }
 
+    /// A launcher still running when its test lets go of it (the test threw before waiting) is
+    /// stopped as a user would: SIGTERM (it stops its children), SIGKILL after 10 s.
+    deinit {
+      guard process.isRunning else { return }
+      kill(process.processIdentifier, SIGTERM)
+      let deadline = Date().addingTimeInterval(10)
+      while process.isRunning && Date() < deadline { usleep(20_000) }
+      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+      process.waitUntilExit()
+    }
+
     var out: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
     var err: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
 
