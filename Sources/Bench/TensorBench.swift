@@ -23,6 +23,10 @@ func runTensorBenchmarks(_ report: BenchReport, quick: Bool, parts: Set<String> 
       benchSegmentMean(report, edges: 1_000_000, dim: 64, reps: quick ? 3 : 15, label: "1 thread, portable loops", suffix: "1thread_portable")
       Kernels.segmentUsesAVX2 = true
     }
+    // For comparison: a full-graph layer (every node a destination with 10 in-edges, sources
+    // from the same 100k nodes), whose source table is half the sampled block's.
+    benchSegmentMean(report, edges: 1_000_000, dim: 64, reps: quick ? 3 : 15, label: "1 thread, full graph of 100k nodes",
+                     suffix: "1thread_graph100k", graphNodes: 100_000)
     Threads.configure(nil)
     if Threads.count > 1 {
       benchSegmentMean(report, edges: 1_000_000, dim: 64, reps: quick ? 3 : 15,
@@ -72,14 +76,14 @@ func benchLinear(_ report: BenchReport, n: Int, inDim: Int, outDim: Int, reps: I
 }
 
 /// Segment mean forward + backward over a block shaped like a sampled one: 100k destinations
-/// with 10 in-edges each, sources drawn uniformly from 200k graph nodes and numbered the way the
+/// with 10 in-edges each, sources drawn uniformly from 200k graph nodes (`graphNodes`) and numbered the way the
 /// sampler numbers a block's frontier — the destinations first, then each new source in order of
 /// first appearance (DGL's convention). The row is one forward and one backward (the scatter of
 /// `dy / deg` into `dx`, as the tape runs it); buffers come from a tape `Workspace`.
 func benchSegmentMean(_ report: BenchReport, edges: Int, dim: Int, reps: Int, label: String,
-                      suffix: String? = nil) {
+                      suffix: String? = nil, graphNodes nodes: Int? = nil) {
   var g = Generator(seed: 2)
-  let numDst = edges / 10, graphNodes = edges / 5
+  let numDst = edges / 10, graphNodes = nodes ?? edges / 5
   var local = [Int32](repeating: -1, count: graphNodes)
   var numSrc = 0
   for d in 0..<numDst { local[d] = Int32(d); numSrc += 1 }  // graph nodes 0..<numDst are the seeds
@@ -114,10 +118,10 @@ func benchSegmentMean(_ report: BenchReport, edges: Int, dim: Int, reps: Int, la
   }
   let rate = { (s: Double) in Double(edges) / s / 1e6 }
   let name = "segment_mean_1M_d\(dim)_\(suffix ?? label.replacingOccurrences(of: " ", with: ""))"
-  let shape = "\(numDst) dst, \(numSrc) src"
+  let shape = (nodes == nil ? "sampled-block shape: " : "") + "\(numDst) dst, \(numSrc) src"
   print("    forward \(fmt(rate(tf))) M edges/s, backward \(fmt(rate(tb))) M edges/s" + (cpu > 0 ? " (thread CPU time)" : ""))
   report.add(name, value: rate(t), unit: "M edges/s", goal: cpu > 0 ? ">= 30" : "-",
-             note: "fwd+bwd, wall clock; sampled-block shape: \(shape); \(label)")
+             note: "fwd+bwd, wall clock; \(shape); \(label)")
   if cpu > 0 {
     report.add(name + "_cputime", value: rate(cpu), unit: "M edges/s", goal: ">= 30",
                note: "the same in the thread's CPU time (excludes time the core ran other processes)")
