@@ -33,8 +33,26 @@ public enum Threads {
     openblas_set_num_threads(1)
   }
 
-  /// True while `parallelFor` / `parallelTasks` bodies run (nested work runs inline).
-  nonisolated(unsafe) public internal(set) static var insideParallel = false
+  /// True while this thread runs a `parallelFor` / `parallelTasks` region or one of its
+  /// bodies (nested work runs inline). Per thread: a background thread's regions (the training
+  /// loop's sampler) never make the main thread's kernels run inline or split differently.
+  public internal(set) static var insideParallel: Bool {
+    get { gust_inside_parallel() != 0 }
+    set { gust_set_inside_parallel(newValue ? 1 : 0) }
+  }
+
+  /// Names the calling thread (debuggers, `/proc/self/task/*/comm`; at most 15 bytes on Linux).
+  public static func nameThisThread(_ name: String) { gust_name_this_thread(name) }
+
+  /// Runs `body` with this thread marked inside a parallel region, restoring the mark after
+  /// (a worker's nested `parallelFor`, BLAS split or sampler chunking then runs inline).
+  @inline(__always)
+  static func marked(_ body: () -> Void) {
+    let before = gust_inside_parallel()
+    gust_set_inside_parallel(1)
+    body()
+    gust_set_inside_parallel(before)
+  }
 }
 
 /// A raw pointer that may cross into `concurrentPerform` closures. The caller guarantees that
@@ -67,7 +85,7 @@ public func parallelFor(_ n: Int, grain: Int = 1024, _ body: (Int, Int) -> Void)
     DispatchQueue.concurrentPerform(iterations: chunks) { c in
       let lo = c * per
       let hi = min(n, lo + per)
-      if lo < hi { box.value(lo, hi) }
+      if lo < hi { Threads.marked { box.value(lo, hi) } }
     }
   }
 }
@@ -89,7 +107,7 @@ public func parallelTasks(_ count: Int, _ body: (Int) -> Void) {
   defer { Threads.insideParallel = false }
   withoutActuallyEscaping(body) { escapable in
     let box = UncheckedBox(escapable)
-    DispatchQueue.concurrentPerform(iterations: count) { i in box.value(i) }
+    DispatchQueue.concurrentPerform(iterations: count) { i in Threads.marked { box.value(i) } }
   }
 }
 

@@ -37,4 +37,11 @@ void gust_segment_backward_avx2(float *dInp, const float *dOut, long ldg, const 
                                 const int32_t *indices, long numDst, long c0, long c1, long dim,
                                 int mean, long prefetchDistance);
 
+/// This thread's "inside a parallel region" flag (`Threads.insideParallel`): thread-local, so a
+/// background sampling thread's parallel regions never change how the main thread's kernels split.
+int gust_inside_parallel(void);
+void gust_set_inside_parallel(int value);
+/// Names the calling thread (Linux: up to 15 bytes, shown in /proc/self/task/*/comm).
+void gust_name_this_thread(const char *name);
+
 #endif
