@@ -108,6 +108,24 @@ public final class GraphClient {
     edgeBook = layout.edgeBook
   }
 
+  /// A client of the same servers (same secret, layout, local partition, options and
+  /// `localParallel`) with its own connections, opened on first use, and its own scratch: what
+  /// a second thread uses (the training loop's background sampler), since a client is not
+  /// thread-safe. Requests answer as this client's would (same replica per partition).
+  public func sibling() -> GraphClient { GraphClient(copying: self) }
+
+  private init(copying o: GraphClient) {
+    layout = o.layout
+    config = o.config
+    local = o.local
+    localParallel = o.localParallel
+    options = o.options
+    servers = o.servers
+    nodeBook = o.nodeBook
+    edgeBook = o.edgeBook
+    secret = o.secret
+  }
+
   deinit { for link in links.values { link.connection.close() } }
 
   /// The layout from every partition's partition-info reply.

@@ -104,6 +104,12 @@ public final class ClientGraphAccess: GraphAccess {
     }
   }
 
+  /// The same access over a sibling `GraphClient` (its own connections and scratch: a client
+  /// is not thread-safe) for the background sampler.
+  public func samplingAccess() throws -> GraphAccess? {
+    ClientGraphAccess(client: client.sibling(), partitionConfig: partitionConfig, embeddings: widths, warn: warn)
+  }
+
   func featureless(_ t: Int) -> Bool { !partitionConfig.nodeFields[t].contains { $0.kind == .feature } }
 
   /// Runs a client call; the caller's mistakes become `GraphError(.invalidArgument)`.

@@ -70,6 +70,12 @@ public protocol GraphAccess: AnyObject {
   /// Restores rows and optimiser state written by `dumpEmbeddings`. With `optimizerState`
   /// false only the rows are restored (`restore_model_path`).
   func loadEmbeddings(ntype: Int, directory: String, optimizerState: Bool) throws
+
+  /// An access that one other thread (the training loop's background sampler) may use for the
+  /// calls batch building makes (`sampleNeighbors`, `nodeColumn`, `edgeColumn`,
+  /// `nodeFeatures`, `edgeFeatures`) while this one keeps serving its own thread, answering as
+  /// this one would. Nil (the default): none; sampling stays on the calling thread.
+  func samplingAccess() throws -> GraphAccess?
 }
 
 /// One edge type of a sampling request: `fanout` in-edges per seed (`-1` all, `0` none), only
@@ -104,6 +110,8 @@ public struct FeatureTable {
 
 extension GraphAccess {
   public func nodeFeatureTable(ntype: Int, fields: [String]) -> FeatureTable? { nil }
+
+  public func samplingAccess() throws -> GraphAccess? { nil }
 
   public func nodeFeatures(ntype: Int, fields: [String], ids: [Int64], into out: UnsafeMutablePointer<Float>) throws {
     let x = try nodeFeatures(ntype: ntype, fields: fields, ids: ids)

@@ -50,6 +50,10 @@ public final class LocalGraphAccess: GraphAccess {
     }
   }
 
+  /// Itself: batch building only reads the mapped partitions and the routing tables, which
+  /// never change (the embedding tables, which pushes change, are not read by it).
+  public func samplingAccess() throws -> GraphAccess? { self }
+
   // MARK: Routing
 
   /// (partition, offset) of node `id` of type `ntype`, or an error naming the id.

@@ -26,9 +26,18 @@ public struct RunOptions {
   public var overrides: [String] = []
   /// The graph's `<graph>.json` (outputs map ids through the mappings beside it).
   public var partConfigPath: String?
+  /// Sample the next training batch on a background thread while the current one computes
+  /// (`SamplingPipeline`; the results are the same bits either way). Default: on, unless the
+  /// environment sets `GUST_SAMPLING_PIPELINE=0` (gust-trainer: `--no-sampling-pipeline`).
+  public var samplingPipeline = RunOptions.samplingPipelineDefault
   public var print: (String) -> Void = { Swift.print($0); fflush(nil) }
 
   public init() {}
+
+  public static var samplingPipelineDefault: Bool {
+    if let v = getenv("GUST_SAMPLING_PIPELINE") { return String(cString: v) != "0" }
+    return true
+  }
 }
 
 /// What a run ends with.
@@ -77,6 +86,10 @@ public final class Trainer {
   var lastEvaluation: [String: [EvalMetric: (val: Double?, test: Double?)]] = [:]
   /// Seconds per training phase since the epoch began (`GUST_PROFILE=1` prints them).
   var phases = PhaseTimes()
+  /// The background sampler while `run` runs with `options.samplingPipeline`.
+  var pipeline: SamplingPipeline?
+  /// Training batches the background sampler built (the rest were built on this thread).
+  public internal(set) var batchesSampledAhead = 0
 
   var tc: TrainingConfig { plan.config.training }
   var validation: Bool { !tc.noValidation }
@@ -161,6 +174,13 @@ public final class Trainer {
       if tc.restoreModelLayers.isAll { log.info("starting a new run at epoch 0 from \(r) (--resume --restore-model-path continues its run instead)") }
     }
     try broadcastParameters()
+    if options.samplingPipeline, let access = try graph.samplingAccess() {
+      pipeline = SamplingPipeline(builder: BatchBuilder(graph: access, plan: plan))
+    }
+    defer {
+      pipeline?.close()
+      pipeline = nil
+    }
     let E = tc.numEpochs, S = schedule.stepsPerEpoch
     log.info("training \(plan.tasks.count) tasks for \(E) epochs of \(S) steps on rank \(options.rank) of \(options.worldSize)")
     for (t, task) in plan.tasks.enumerated() {
@@ -228,8 +248,8 @@ public final class Trainer {
                       checkpoints: selection.kept.map(\.name))
   }
 
-  /// The positions of task `t`'s batch at the current (epoch, step), shuffles cached per pass.
-  func batchPositions(_ t: Int) -> ArraySlice<Int> {
+  /// The positions of task `t`'s batch at (the current epoch, `step`), shuffles cached per pass.
+  func batchPositions(_ t: Int, step: Int) -> ArraySlice<Int> {
     let (pass, b) = schedule.position(task: t, step: step)
     let order: [Int]
     if let c = orderCache[t], c.epoch == epoch, c.pass == pass {
@@ -244,18 +264,48 @@ public final class Trainer {
     return order[(b * B)..<min(used, b * B + B)]
   }
 
+  /// The sampling job of task `t`'s training batch at (the current epoch, `step`).
+  func samplingJob(task t: Int, step: Int) -> SamplingPipeline.Job {
+    SamplingPipeline.Job(key: .init(epoch: epoch, step: step, task: t), task: plan.tasks[t],
+                         items: trainItems[t].subset(batchPositions(t, step: step)),
+                         seed: deriveSeed(base: options.seed, rank: options.rank, epoch: epoch, task: t, step: step))
+  }
+
+  /// Task `t`'s training batch of the current step: the pipeline's when it sampled it ahead,
+  /// else sampled here. Then the pipeline starts on the batch after it (the next task of this
+  /// step, or the first of the next step within this epoch).
+  func trainingBatch(task t: Int) throws -> TaskBatch {
+    let key = SamplingPipeline.Key(epoch: epoch, step: step, task: t)
+    let batch: TaskBatch
+    if let pipeline, let (b, seconds) = try pipeline.take(key) {
+      batch = b
+      batchesSampledAhead += 1
+      phases.sampleAhead += seconds
+    } else {
+      let job = samplingJob(task: t, step: step)
+      batch = try builder.build(task: job.task, items: job.items, training: true, seed: job.seed)
+    }
+    if let pipeline {
+      if t + 1 < plan.tasks.count {
+        pipeline.submit(samplingJob(task: t + 1, step: step))
+      } else if step + 1 < schedule.stepsPerEpoch && (options.stopAfterSteps.map { globalStep + 1 < $0 } ?? true) {
+        pipeline.submit(samplingJob(task: 0, step: step + 1))
+      }
+    }
+    return batch
+  }
+
   /// One optimiser step over one batch of every task.
   func trainStep() throws {
     let arena = model.arena
     arena.zeroGradients()
     var pushes: [Int: (ids: [Int64], grads: [Float])] = [:]
     var total = 0.0
-    for (t, task) in plan.tasks.enumerated() {
+    for t in plan.tasks.indices {
       tape.reset()
-      let items = trainItems[t].subset(batchPositions(t))
       let seed = deriveSeed(base: options.seed, rank: options.rank, epoch: epoch, task: t, step: step)
       var clock = PhaseClock()
-      let batch = try builder.build(task: task, items: items, training: true, seed: seed)
+      let batch = try trainingBatch(task: t)
       phases.sample += clock.lap()
       let (inputs, pulled) = try builder.inputs(tape, flow: batch.flow, gradients: true, inPlace: true)
       phases.fetch += clock.lap()
@@ -321,6 +371,9 @@ public final class Trainer {
 struct PhaseTimes {
   static let enabled: Bool = { if let v = getenv("GUST_PROFILE") { return String(cString: v) != "0" } else { return false } }()
   var sample = 0.0, fetch = 0.0, forward = 0.0, backward = 0.0, optimizer = 0.0
+  /// Seconds the background sampler spent on the batches taken (overlapping the phases; with
+  /// the pipeline `sample` is the main thread's wait for it).
+  var sampleAhead = 0.0
   var perTask: [Int: Double] = [:]
 
   func summary(steps: Int) -> String {
@@ -330,6 +383,7 @@ struct PhaseTimes {
     }
     var parts = [f("sample", sample), f("fetch", fetch), f("forward", forward), f("backward", backward), f("optimizer", optimizer)]
     parts.append(String(format: "%.3f s/step", all / Double(max(steps, 1))))
+    if sampleAhead > 0 { parts.append(String(format: "sampled ahead %.1f s", sampleAhead)) }
     var u = rusage()
     getrusage(Int32(RUSAGE_SELF.rawValue), &u)
     let cpu = Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6

@@ -11,6 +11,7 @@ import Tensor
 ///                  (--local | --servers-file F --secret-file F [--server-timeout S] | --dry-run)
 ///                  [--ring-peers H:P,H:P,… [--ring-dir D] [--ring-timeout S] [--shm-tag T]]
 ///                  [--resume] [--inference] [--metrics-file F] [--log-interval N] [--threads N]
+///                  [--no-sampling-pipeline]
 ///                  [--<yaml-key> value …] [--task <task id>.<key>=<value> …]
 ///
 /// `--world-size W > 1` joins a TCP ring (`Collective.TCPRing`, authenticated with
@@ -48,6 +49,8 @@ public struct TrainerCommand: Equatable, Sendable {
   public var metricsFile: String?
   public var logInterval = 20
   public var threads: Int?
+  /// False with `--no-sampling-pipeline`: sample each batch on the main thread.
+  public var samplingPipeline = RunOptions.samplingPipelineDefault
   /// The YAML override flags, as given.
   public var overrideArgs: [String] = []
   /// `--ring-peers`: where each rank listens (`host:port`, port 0 = learn it from `ringDir`).
@@ -63,6 +66,7 @@ public struct TrainerCommand: Equatable, Sendable {
                         (--local | --servers-file F --secret-file F [--server-timeout S] | --dry-run)
                         [--ring-peers H:P,H:P,… [--ring-dir D] [--ring-timeout S] [--shm-tag T]]
                         [--resume] [--inference] [--metrics-file F] [--log-interval N] [--threads N]
+                        [--no-sampling-pipeline]
                         [--<yaml-key> value …] [--task <task id>.<key>=<value> …]
 
     One rank of a training job; `gust train` starts it. --local reads every partition in this
@@ -75,6 +79,9 @@ public struct TrainerCommand: Equatable, Sendable {
     Ranks on one host link through /dev/shm objects named gust-ring-<T>-<pid>-…, T = --shm-tag
     (1-16 of 0-9a-z; default derived from --ring-dir); the rendezvous removes objects of T that
     dead processes left.
+    Training samples the next batch on a background thread while the current one computes
+    (same results); --no-sampling-pipeline (or GUST_SAMPLING_PIPELINE=0) samples on the main
+    thread instead.
     Other flags override YAML keys (--num-epochs 3, --save-model-path M).
     """
 
@@ -130,6 +137,7 @@ public struct TrainerCommand: Equatable, Sendable {
       case "--metrics-file": c.metricsFile = try v()
       case "--log-interval": c.logInterval = try n()
       case "--threads": c.threads = try n()
+      case "--no-sampling-pipeline": c.samplingPipeline = false
       case "--ring-peers": c.ringPeers = try v().split(separator: ",").map { String($0) }
       case "--ring-dir": c.ringDir = try v()
       case "--shm-tag":
@@ -247,6 +255,7 @@ public struct TrainerCommand: Equatable, Sendable {
     o.metricsPath = metricsFile.map(absolute) ?? ws + "/metrics.jsonl"
     o.resume = resume
     o.logInterval = logInterval
+    o.samplingPipeline = samplingPipeline
     // Profiling aid: stop (as if interrupted) after this many steps (GUST_PROFILE_STEPS=N).
     if let v = ProcessInfo.processInfo.environment["GUST_PROFILE_STEPS"], let n = Int(v), n > 0 { o.stopAfterSteps = n }
     o.configText = try? String(contentsOfFile: cf, encoding: .utf8)
