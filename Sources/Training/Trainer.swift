@@ -176,6 +176,7 @@ public final class Trainer {
     try broadcastParameters()
     if options.samplingPipeline, let access = try graph.samplingAccess() {
       pipeline = SamplingPipeline(builder: BatchBuilder(graph: access, plan: plan))
+      log.info("sampling ahead on a background thread (--no-sampling-pipeline: on the main thread)")
     }
     defer {
       pipeline?.close()

@@ -45,6 +45,53 @@ final class ClientAccessTests: XCTestCase {
     return (reference, remote)
   }
 
+  /// The sampling access (`samplingAccess()`: a sibling client, its own connections) on one
+  /// thread while the original pulls embedding rows and features on another: every answer on
+  /// both threads equals the in-process reference's.
+  func testSamplingAccessOnAnotherThread() throws {
+    let (ref, remote) = try make(localPart: 1)
+    let sampler = try XCTUnwrap(try remote.samplingAccess() as? ClientGraphAccess)
+    XCTAssertFalse(sampler === remote)
+    XCTAssertFalse(sampler.client === remote.client)
+    let c = ref.partitionConfig
+    let paper = c.ntypeId("paper")!, author = c.ntypeId("author")!
+    let papers = ref.allNodes(ntype: paper), authors = ref.allNodes(ntype: author)
+    let intoPaper = c.etypes.indices.filter { c.etypes[$0].dst == "paper" }.map { SampleRequest(etype: $0, fanout: 3) }
+    final class Out: @unchecked Sendable {
+      let sampler: ClientGraphAccess
+      var sampled: [[Graph.SampledEdges]] = [], labels: [ArrayData] = [], error: Error?
+      init(_ s: ClientGraphAccess) { sampler = s }
+    }
+    let out = Out(sampler)
+    let done = DispatchSemaphore(value: 0)
+    let rounds = 40
+    let thread = Thread {
+      do {
+        for i in 0..<rounds {
+          let seeds = Array(papers[(i * 3 % 100)..<(i * 3 % 100 + 50)])
+          out.sampled.append(try out.sampler.sampleNeighbors(seeds: seeds, requests: intoPaper, excluded: [], seed: UInt64(i)))
+          out.labels.append(try out.sampler.nodeColumn(ntype: paper, field: "label_class", ids: seeds))
+        }
+      } catch { out.error = error }
+      done.signal()
+    }
+    thread.start()
+    let ids = Array(authors.prefix(30)), feats = Array(papers.suffix(40))
+    for _ in 0..<rounds {
+      XCTAssertEqual(try remote.pullEmbeddings(ntype: author, ids: ids), try ref.pullEmbeddings(ntype: author, ids: ids))
+      XCTAssertEqual(try remote.nodeFeatures(ntype: paper, fields: ["feat"], ids: feats),
+                     try ref.nodeFeatures(ntype: paper, fields: ["feat"], ids: feats))
+    }
+    done.wait()
+    XCTAssertNil(out.error)
+    XCTAssertEqual(out.sampled.count, rounds)
+    for i in 0..<rounds {
+      let seeds = Array(papers[(i * 3 % 100)..<(i * 3 % 100 + 50)])
+      XCTAssertEqual(out.sampled[i], try ref.sampleNeighbors(seeds: seeds, requests: intoPaper, excluded: [], seed: UInt64(i)), "round \(i)")
+      XCTAssertEqual(out.labels[i], try ref.nodeColumn(ntype: paper, field: "label_class", ids: seeds))
+    }
+  }
+
   func testSamplingEqualsLocal() throws {
     for localPart in [nil, 0, 1] as [Int?] {
       let (ref, remote) = try make(localPart: localPart)

@@ -103,6 +103,31 @@ final class RemoteTrainingTests: XCTestCase {
     XCTAssertEqual(remote.metrics, local.metrics)
   }
 
+  /// The background sampler through servers (each rank's sampling thread on its own client
+  /// and connections) changes nothing: two ranks through fresh servers give the same parameter
+  /// digests and metrics pipelined as with `--no-sampling-pipeline`, and as two `--local` ranks
+  /// sampling inline.
+  func testPipelinedRanksThroughServersEqualInline() throws {
+    let cf = try yaml(epochs: 2, "pipeline")
+    let p1 = try servers("pipe-on")
+    let on = try twoRanks(p1, cf, "on", ["--servers-file", try p1.writeServersFile(), "--server-timeout", "20"])
+    func leaderLog(_ p: Processes) -> String { (try? String(contentsOfFile: p.trainerLogs[0], encoding: .utf8)) ?? "" }
+    XCTAssertTrue(leaderLog(p1).contains("sampling ahead on a background thread"), leaderLog(p1))
+    p1.stopAll()
+    let p2 = try servers("pipe-off")
+    let off = try twoRanks(p2, cf, "off", ["--servers-file", try p2.writeServersFile(), "--server-timeout", "20", "--no-sampling-pipeline"])
+    XCTAssertTrue(leaderLog(p2).contains("training 4 tasks"), leaderLog(p2))
+    XCTAssertFalse(leaderLog(p2).contains("sampling ahead"), leaderLog(p2))
+    let local = try twoRanks(p2, cf, "local-off", ["--local", "--no-sampling-pipeline"])
+    XCTAssertNotEqual(on.digests[0], "none")
+    XCTAssertEqual(on.digests[0], on.digests[1])
+    XCTAssertEqual(on.digests, off.digests)
+    XCTAssertEqual(on.digests, local.digests)
+    XCTAssertTrue(on.metrics.contains { $0["kind"] == AnyHashable("eval") })
+    XCTAssertEqual(on.metrics, off.metrics)
+    XCTAssertEqual(on.metrics, local.metrics)
+  }
+
   /// Resuming through the servers: a 3-epoch job of two ranks, then a fresh two-rank job on
   /// the same servers — whose rows and sparse Adam state have trained past the checkpoint —
   /// that resumes from the epoch-1 checkpoint (`--resume --restore-model-path`). Rank 0 has the
