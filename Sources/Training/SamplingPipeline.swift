@@ -6,9 +6,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The training loop's one-deep sampling pipeline: one background thread samples the next
-/// (step, task) batch while the main thread runs the current one's fetch, forward, backward
-/// and optimiser step.
+/// The training loop's sampling pipeline: one background thread samples the next (step, task)
+/// batches, a few ahead (`RunOptions.samplingDepth`), while the main thread runs the current
+/// one's fetch, forward, backward and optimiser step.
 ///
 /// Sampling a training batch is a pure function of (task, items, seed) and the graph, so the
 /// batch is the one the main thread would have built, bit for bit. The thread has its own
@@ -17,10 +17,10 @@ import Darwin
 /// `GraphClient` with its own connections). Nothing it does touches model state: embedding
 /// pulls and pushes stay on the main thread, in order.
 ///
-/// Protocol (main thread only): `take(key)` waits for the job in flight and returns its batch
-/// when it was `key`'s (rethrowing its error, message unchanged), else nil (the caller samples
-/// itself); `submit` hands over the next job (at most one outstanding). `close()` (also on
-/// error paths) lets the job in flight finish and joins the thread.
+/// Protocol (main thread only): `submit` queues jobs in batch order; `take(key)` waits for the
+/// oldest and returns its batch when it is `key`'s (rethrowing its error, message unchanged),
+/// else nil (the caller samples itself). `close()` (also on error paths) drops the queue, lets
+/// the job in flight finish and joins the thread.
 final class SamplingPipeline: @unchecked Sendable {
   /// Which batch: epoch, step within it, task index.
   struct Key: Equatable {
@@ -38,10 +38,14 @@ final class SamplingPipeline: @unchecked Sendable {
 
   private var builder: BatchBuilder?
   private let cond = NSCondition()
-  private var job: Job?
-  /// A job submitted whose result is not in yet.
-  private var busy = false
-  private var result: (key: Key, value: Result<TaskBatch, Error>, seconds: Double)?
+  /// Submitted, not started (in order).
+  private var queue: [Job] = []
+  /// Finished, not taken (in order).
+  private var done: [(key: Key, value: Result<TaskBatch, Error>, seconds: Double)] = []
+  /// Submitted and not yet taken.
+  private(set) var outstanding = 0
+  /// The key submitted last (the caller continues after it).
+  private(set) var lastSubmitted: Key?
   private var closing = false
   private var thread: pthread_t?
 
@@ -65,40 +69,55 @@ final class SamplingPipeline: @unchecked Sendable {
     thread = t
   }
 
-  /// Queues `job`; nothing may be outstanding (call `take` first).
+  /// Queues `job` behind the others.
   func submit(_ job: Job) {
     cond.lock()
     defer { cond.unlock() }
-    precondition(!busy && result == nil && !closing, "SamplingPipeline: a job is already outstanding")
-    self.job = job
-    busy = true
+    precondition(!closing, "SamplingPipeline: submit after close")
+    queue.append(job)
+    outstanding += 1
+    lastSubmitted = job.key
     cond.broadcast()
   }
 
-  /// The batch of `key` and the seconds it took, if it was the job outstanding (waits for
-  /// it); nil when nothing was outstanding or it was another key (its result is dropped).
+  /// The batch of `key` and the seconds it took, if it is the oldest job outstanding (waits
+  /// for it). Nil when nothing is outstanding or the oldest is another key: then every job
+  /// outstanding is dropped (the caller samples itself and submits afresh).
   func take(_ key: Key) throws -> (TaskBatch, Double)? {
     cond.lock()
-    while busy { cond.wait() }
-    let r = result
-    result = nil
+    guard outstanding > 0 else {
+      cond.unlock()
+      return nil
+    }
+    while done.isEmpty { cond.wait() }
+    let r = done.removeFirst()
+    outstanding -= 1
+    if r.key != key {
+      queue.removeAll()
+      while done.count < outstanding - queue.count { cond.wait() }  // the one in flight, if any
+      outstanding = 0
+      done.removeAll()
+      lastSubmitted = nil
+      cond.unlock()
+      return nil
+    }
     cond.unlock()
-    guard let r, r.key == key else { return nil }
     return (try r.value.get(), r.seconds)
   }
 
-  /// Lets the job in flight finish, drops one not started, joins the thread. Idempotent.
+  /// Lets the job in flight finish, drops the others, joins the thread. Idempotent.
   func close() {
     cond.lock()
     closing = true
-    if job != nil { job = nil; busy = false }
+    queue.removeAll()
     cond.broadcast()
     let t = thread
     thread = nil
     cond.unlock()
     if let t { pthread_join(t, nil) }
     cond.lock()
-    result = nil
+    done.removeAll()
+    outstanding = 0
     builder = nil  // a served access's connections close with its client
     cond.unlock()
   }
@@ -110,19 +129,18 @@ final class SamplingPipeline: @unchecked Sendable {
     Threads.nameThisThread(SamplingPipeline.threadName)
     while true {
       cond.lock()
-      while job == nil && !closing { cond.wait() }
-      guard !closing, let j = job, let builder else {
+      while queue.isEmpty && !closing { cond.wait() }
+      guard !closing, let builder else {
         cond.unlock()
         return
       }
-      job = nil
+      let j = queue.removeFirst()
       cond.unlock()
       let t0 = DispatchTime.now().uptimeNanoseconds
       let r = Result { try builder.build(task: j.task, items: j.items, training: true, seed: j.seed) }
       let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
       cond.lock()
-      result = (j.key, r, dt)
-      busy = false
+      done.append((j.key, r, dt))
       cond.broadcast()
       cond.unlock()
     }

@@ -30,9 +30,16 @@ public struct RunOptions {
   /// (`SamplingPipeline`; the results are the same bits either way). Default: on, unless the
   /// environment sets `GUST_SAMPLING_PIPELINE=0` (gust-trainer: `--no-sampling-pipeline`).
   public var samplingPipeline = RunOptions.samplingPipelineDefault
+  /// How many batches the background sampler may run ahead (`GUST_SAMPLING_DEPTH`, default 2).
+  public var samplingDepth = RunOptions.samplingDepthDefault
   public var print: (String) -> Void = { Swift.print($0); fflush(nil) }
 
   public init() {}
+
+  public static var samplingDepthDefault: Int {
+    if let v = getenv("GUST_SAMPLING_DEPTH"), let n = Int(String(cString: v)), n > 0 { return n }
+    return 2
+  }
 
   public static var samplingPipelineDefault: Bool {
     if let v = getenv("GUST_SAMPLING_PIPELINE") { return String(cString: v) != "0" }
@@ -273,8 +280,8 @@ public final class Trainer {
   }
 
   /// Task `t`'s training batch of the current step: the pipeline's when it sampled it ahead,
-  /// else sampled here. Then the pipeline starts on the batch after it (the next task of this
-  /// step, or the first of the next step within this epoch).
+  /// else sampled here. Then the pipeline is topped up to `samplingDepth` batches ahead (the
+  /// next tasks of this step, then of the next steps within this epoch and the step budget).
   func trainingBatch(task t: Int) throws -> TaskBatch {
     let key = SamplingPipeline.Key(epoch: epoch, step: step, task: t)
     let batch: TaskBatch
@@ -287,10 +294,18 @@ public final class Trainer {
       batch = try builder.build(task: job.task, items: job.items, training: true, seed: job.seed)
     }
     if let pipeline {
-      if t + 1 < plan.tasks.count {
-        pipeline.submit(samplingJob(task: t + 1, step: step))
-      } else if step + 1 < schedule.stepsPerEpoch && (options.stopAfterSteps.map { globalStep + 1 < $0 } ?? true) {
-        pipeline.submit(samplingJob(task: 0, step: step + 1))
+      var last = pipeline.outstanding > 0 ? pipeline.lastSubmitted ?? key : key
+      while pipeline.outstanding < options.samplingDepth {
+        var next = last
+        next.task += 1
+        if next.task == plan.tasks.count {
+          next.task = 0
+          next.step += 1
+          // Within this epoch, and before a test's step budget runs out.
+          guard next.step < schedule.stepsPerEpoch, options.stopAfterSteps.map({ globalStep + (next.step - step) < $0 }) ?? true else { break }
+        }
+        pipeline.submit(samplingJob(task: next.task, step: next.step))
+        last = next
       }
     }
     return batch
