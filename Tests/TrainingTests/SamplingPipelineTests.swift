@@ -39,7 +39,7 @@ final class SamplingPipelineTests: XCTestCase {
   }
 
   /// One job of `W` ranks; rank 0 writes `<root>/<tag>.jsonl`.
-  func job(_ s: Synthetic, _ tag: String, ranks W: Int, pipelined: Bool, yaml: String = yaml) throws -> [Outcome] {
+  func job(_ s: Synthetic, _ tag: String, ranks W: Int, pipelined: Bool, depth: Int = 2, yaml: String = yaml) throws -> [Outcome] {
     final class Digests: @unchecked Sendable { var d: [[UInt64]] = [[], []] }
     let digests = Digests()
     let comms = InMemoryGroup.make(worldSize: W)
@@ -47,6 +47,7 @@ final class SamplingPipelineTests: XCTestCase {
       let reducer: GradientReducer = W == 1 ? IdentityReducer() : CollectiveReducer(comms[r])
       let (t, a) = try s.makeTrainer(yaml: yaml, seed: Self.seed, options: { o in
         o.samplingPipeline = pipelined
+        o.samplingDepth = depth
         o.metricsPath = s.root + "/\(tag).jsonl"
         o.afterStep = { digests.d[r].append($0.parameterDigest()) }
       }, reducer: reducer)
@@ -94,6 +95,46 @@ final class SamplingPipelineTests: XCTestCase {
     let inline = try job(s, "inline", ranks: 1, pipelined: false)
     let pipelined = try job(s, "pipelined", ranks: 1, pipelined: true)
     assertSame(pipelined, inline)
+  }
+
+  /// Five batches ahead (the queue crosses steps and stops at each epoch's end) gives the same bits.
+  func testDeeperQueueEqualsInline() throws {
+    let s = try Synthetic(papers: 120, authors: 40, parts: 1)
+    defer { s.remove() }
+    let inline = try job(s, "inline", ranks: 1, pipelined: false)
+    let deep = try job(s, "deep", ranks: 1, pipelined: true, depth: 5)
+    assertSame(deep, inline)
+  }
+
+  /// The pipeline on its own: batches come back in submission order equal to the inline
+  /// build's; asking for another key than the oldest drops the queue (nil), after which the
+  /// caller submits afresh; close() with jobs queued joins the thread.
+  func testQueueOrderAndMismatch() throws {
+    let s = try Synthetic(papers: 80, authors: 30, parts: 1)
+    defer { s.remove() }
+    let (t, access) = try s.makeTrainer(yaml: Synthetic.yaml(epochs: 1, batch: 16, tasks: [Synthetic.nc, Synthetic.lp].joined(separator: "\n")), seed: 2)
+    let pipeline = SamplingPipeline(builder: BatchBuilder(graph: access, plan: t.plan))
+    let jobs = (0..<4).map { k in t.samplingJob(task: k % 2, step: k / 2) }
+    func inline(_ j: SamplingPipeline.Job) throws -> TaskBatch {
+      try t.builder.build(task: j.task, items: j.items, training: true, seed: j.seed)
+    }
+    for j in jobs { pipeline.submit(j) }
+    XCTAssertEqual(pipeline.outstanding, 4)
+    for j in jobs.prefix(2) {
+      let b = try XCTUnwrap(try pipeline.take(j.key)).0
+      let a = try inline(j)
+      XCTAssertEqual(b.flow.nodes, a.flow.nodes)
+      XCTAssertEqual(b.excluded, a.excluded)
+    }
+    XCTAssertNil(try pipeline.take(jobs[3].key), "not the oldest: dropped")
+    XCTAssertEqual(pipeline.outstanding, 0)
+    XCTAssertNil(try pipeline.take(jobs[2].key), "nothing outstanding")
+    pipeline.submit(jobs[3])
+    XCTAssertEqual(try XCTUnwrap(try pipeline.take(jobs[3].key)).0.flow.nodes, try inline(jobs[3]).flow.nodes)
+    for j in jobs { pipeline.submit(j) }
+    pipeline.close()
+    pipeline.close()
+    XCTAssertNil(try pipeline.take(jobs[0].key))
   }
 
   func testTwoRanksPipelinedEqualInline() throws {
