@@ -30,6 +30,9 @@ final class CommandTests: XCTestCase {
     XCTAssertEqual(c.seed, 7)
     XCTAssertNil(c.shmTag)  // derived from --ring-dir when the rank connects
     XCTAssertEqual(try TrainerCommand.parse(base + ["--local", "--shm-tag", "0a1b"]).shmTag, "0a1b")
+    XCTAssertEqual(c.samplingPipeline, RunOptions.samplingPipelineDefault)
+    XCTAssertFalse(try TrainerCommand.parse(base + ["--local", "--no-sampling-pipeline"]).samplingPipeline)
+    XCTAssertEqual(try TrainerCommand.parse(base + ["--local", "--no-sampling-pipeline"]).overrideArgs, [])
     XCTAssertEqual(c.overrideArgs, ["--num-epochs", "3", "--task", "node_regression-paper-label_reg.task_weight=2"])
     // Bad input: exit 2 with a message naming the flag, key or file.
     for (args, needle) in [
