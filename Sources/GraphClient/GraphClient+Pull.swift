@@ -338,21 +338,13 @@ extension GraphClient {
   /// Returns the total number of rows written.
   @discardableResult
   public func dumpEmbeddings(ntype: Int, directory: String) throws -> Int {
-    try checkNodeType(ntype)
-    let requests = (0..<layout.numParts).map { p in
-      Outgoing(part: p, server: 0, message: .dumpEmbeddings(EmbeddingFile(nodeType: Int32(ntype), path: embeddingPath(ntype, p, directory))))
-    }
-    return try rowCounts(try exchange(requests), requests)
+    try fileRequestToEveryPartition(ntype: ntype, path: { embeddingPath(ntype, $0, directory) }, Message.dumpEmbeddings)
   }
 
   /// Loads rows written by `dumpEmbeddings` back into every partition's server 0.
   @discardableResult
   public func loadEmbeddings(ntype: Int, directory: String) throws -> Int {
-    try checkNodeType(ntype)
-    let requests = (0..<layout.numParts).map { p in
-      Outgoing(part: p, server: 0, message: .loadEmbeddings(EmbeddingFile(nodeType: Int32(ntype), path: embeddingPath(ntype, p, directory))))
-    }
-    return try rowCounts(try exchange(requests), requests)
+    try fileRequestToEveryPartition(ntype: ntype, path: { embeddingPath(ntype, $0, directory) }, Message.loadEmbeddings)
   }
 
   /// Has server 0 of every partition write the sparse Adam state of its rows of `ntype` to
@@ -360,20 +352,23 @@ extension GraphClient {
   /// number of rows with state.
   @discardableResult
   public func dumpEmbeddingOptimizer(ntype: Int, directory: String) throws -> Int {
-    try checkNodeType(ntype)
-    let requests = (0..<layout.numParts).map { p in
-      Outgoing(part: p, server: 0, message: .dumpEmbeddingOptimizer(EmbeddingFile(nodeType: Int32(ntype), path: optimizerPath(ntype, p, directory))))
-    }
-    return try rowCounts(try exchange(requests), requests)
+    try fileRequestToEveryPartition(ntype: ntype, path: { optimizerPath(ntype, $0, directory) }, Message.dumpEmbeddingOptimizer)
   }
 
   /// Makes the state written by `dumpEmbeddingOptimizer` every partition's server 0's sparse Adam
   /// state for `ntype` (load the rows with `loadEmbeddings`).
   @discardableResult
   public func loadEmbeddingOptimizer(ntype: Int, directory: String) throws -> Int {
+    try fileRequestToEveryPartition(ntype: ntype, path: { optimizerPath(ntype, $0, directory) }, Message.loadEmbeddingOptimizer)
+  }
+
+  /// One file request (`message` of partition `p`'s file `path(p)`) to server 0 of every
+  /// partition; the total of the row counts they reply.
+  private func fileRequestToEveryPartition(ntype: Int, path: (Int) -> String,
+                                           _ message: (EmbeddingFile) -> Message) throws -> Int {
     try checkNodeType(ntype)
     let requests = (0..<layout.numParts).map { p in
-      Outgoing(part: p, server: 0, message: .loadEmbeddingOptimizer(EmbeddingFile(nodeType: Int32(ntype), path: optimizerPath(ntype, p, directory))))
+      Outgoing(part: p, server: 0, message: message(EmbeddingFile(nodeType: Int32(ntype), path: path(p))))
     }
     return try rowCounts(try exchange(requests), requests)
   }
