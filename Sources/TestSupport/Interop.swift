@@ -29,16 +29,24 @@ public enum Interop {
   /// Runs `exe args`, waits, returns its stdout; a non-zero exit throws `ProcessFailure`.
   @discardableResult
   public static func run(_ exe: String, _ args: [String]) throws -> String {
+    let r = try capture(exe, args)
+    guard r.code == 0 else { throw ProcessFailure(executable: exe, stderr: r.stderr) }
+    return r.stdout
+  }
+
+  /// Runs `exe args` (in `cwd` when given), waits; its exit code, stdout and stderr.
+  public static func capture(_ exe: String, _ args: [String], cwd: String? = nil) throws
+    -> (code: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: exe)
     p.arguments = args
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
     try p.run()
     let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw ProcessFailure(executable: exe, stderr: String(decoding: e, as: UTF8.self)) }
-    return String(decoding: o, as: UTF8.self)
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
   }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Graph
+import TestSupport
 
 /// The real `gust` binary: exit codes, messages on stderr, nothing left behind on failure.
 final class CommandTests: ConstructTestCase {
@@ -23,17 +24,7 @@ final class CommandTests: ConstructTestCase {
   }
 
   func run(_ args: [String], cwd: String) throws -> (code: Int32, stdout: String, stderr: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: try gustBinary())
-    p.arguments = args
-    p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    try Interop.capture(try gustBinary(), args, cwd: cwd)
   }
 
   func inputs() -> String {

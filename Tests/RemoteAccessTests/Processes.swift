@@ -20,9 +20,8 @@ final class Processes: ServerProcesses {
     return path
   }
 
-  /// Runs the real `gust-trainer` with `args`; `whileRunning` is called once it has started.
-  func runTrainer(_ args: [String], tag: String, whileRunning: (Process, String) -> Void = { _, _ in }) throws -> (code: Int32, log: String, seconds: Double) {
-    let log = "\(root)/trainer-\(tag).log"
+  /// Starts the real `gust-trainer` with `args`, its output to `log` (kept for `logs()`).
+  private func startTrainer(_ args: [String], log: String) throws -> (process: Process, handle: FileHandle) {
     _ = FileManager.default.createFile(atPath: log, contents: nil)
     trainerLogs.append(log)
     let process = Process()
@@ -31,36 +30,35 @@ final class Processes: ServerProcesses {
     let handle = FileHandle(forWritingAtPath: log)!
     process.standardOutput = handle
     process.standardError = handle
-    let start = Date()
     try process.run()
-    whileRunning(process, log)
-    process.waitUntilExit()
-    try? handle.close()
-    return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "", Date().timeIntervalSince(start))
+    return (process, handle)
+  }
+
+  /// Waits for a trainer from `startTrainer`; its exit code and log.
+  private func finish(_ t: (process: Process, handle: FileHandle), log: String) -> (code: Int32, log: String) {
+    t.process.waitUntilExit()
+    try? t.handle.close()
+    return (t.process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+  }
+
+  /// Runs the real `gust-trainer` with `args`; `whileRunning` is called once it has started.
+  func runTrainer(_ args: [String], tag: String, whileRunning: (Process, String) -> Void = { _, _ in }) throws -> (code: Int32, log: String, seconds: Double) {
+    let log = "\(root)/trainer-\(tag).log"
+    let start = Date()
+    let t = try startTrainer(args, log: log)
+    whileRunning(t.process, log)
+    let r = finish(t, log: log)
+    return (r.code, r.log, Date().timeIntervalSince(start))
   }
 
   /// Runs one `gust-trainer` per entry of `argsPerRank` at once (the ranks of one job); their
   /// exit codes and logs in rank order.
   func runTrainers(_ argsPerRank: [[String]], tag: String) throws -> [(code: Int32, log: String)] {
-    var running: [(Process, FileHandle, String)] = []
-    for (r, args) in argsPerRank.enumerated() {
+    let running = try argsPerRank.enumerated().map { r, args in
       let log = "\(root)/trainer-\(tag)-\(r).log"
-      _ = FileManager.default.createFile(atPath: log, contents: nil)
-      trainerLogs.append(log)
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: ServerProcesses.binary("gust-trainer"))
-      process.arguments = args
-      let handle = FileHandle(forWritingAtPath: log)!
-      process.standardOutput = handle
-      process.standardError = handle
-      try process.run()
-      running.append((process, handle, log))
+      return (try startTrainer(args, log: log), log)
     }
-    return running.map { p, h, log in
-      p.waitUntilExit()
-      try? h.close()
-      return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
-    }
+    return running.map { finish($0.0, log: $0.1) }
   }
 
   override func logs() -> String {
