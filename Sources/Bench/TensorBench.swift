@@ -14,6 +14,9 @@ func runTensorBenchmarks(_ report: BenchReport, quick: Bool, parts: Set<String> 
       benchLinear(report, n: n, inDim: i, outDim: o, reps: quick ? 5 : 30)
     }
   }
+  if parts.contains("linear-breakdown") {
+    for (n, i, o) in [(10240, 64, 64), (10240, 256, 64), (50000, 128, 128)] { benchLinearBreakdown(n: n, inDim: i, outDim: o, reps: 200) }
+  }
   if parts.contains("segment") {
     Threads.configure(1)
     print("  segment kernels: \(Kernels.segmentUsesAVX2 ? "AVX2 build (CKernels/segment.c)" : "portable Swift loops")")

@@ -2,7 +2,8 @@
 // to bench-results.jsonl (or the path in GUST_BENCH_OUT) and a row to the printed table.
 // Usage: gust-bench [tensor] [parquet] [construct] [server] [train] [infer] [collective] [--quick] [--large]
 //        [--server-parts=sample,pull,crc,latency] (a subset of the server group's measurements)
-//        [--tensor-parts=linear,segment] (a subset of the tensor group's)
+//        [--tensor-parts=linear,segment,linear-breakdown] (a subset of the tensor group's; the breakdown
+//        times each piece of the linear layer beside the raw products, printed only)
 //        gust-bench parquet-read-one <file> <column>   (the peak-memory probe the parquet group runs)
 //        gust-bench collective-rank --rank R …         (one rank of the collective group's rings)
 // `train` and `infer` run in a plain `gust-bench` only when the anchor data is cached or can be generated

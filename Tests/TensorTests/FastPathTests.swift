@@ -79,7 +79,8 @@ final class FastPathTests: XCTestCase {
     }
   }
 
-  /// A seed becomes the output's gradient when it has none yet, and adds to it otherwise.
+  /// A seed becomes the output's gradient when it has none yet (borrowed, not copied), and adds
+  /// to it otherwise, also when the previous backward borrowed it.
   func testBackwardSeedCopiesOrAccumulates() {
     let x = randomTensor(3, 5, seed: 1), s = randomTensor(3, 5, seed: 2)
     let t = Tape()
@@ -87,9 +88,21 @@ final class FastPathTests: XCTestCase {
     let y = t.relu(v)
     t.backward(from: y, seed: s)
     XCTAssertEqual(t.gradient(of: y), s)
+    let once = zip(x.storage, s.storage).map { $0 > 0 ? $1 : 0 }
+    XCTAssertEqual(t.gradient(of: v)!.storage, once)
     t.backward(from: v, seed: s)  // a leaf with a gradient buffer already: accumulates
-    let want = zip(x.storage, s.storage).map { ($0 > 0 ? $1 : 0) + $1 }
+    let want = zip(once, s.storage).map { $0 + $1 }
     XCTAssertEqual(t.gradient(of: v)!.storage, want)
+    // From the same root again: its borrowed gradient is copied first, then the seed added.
+    t.backward(from: y, seed: s)
+    XCTAssertEqual(t.gradient(of: y)!.storage, s.storage.map { $0 + $0 })
+    let again = want.indices.map { want[$0] + (x.storage[$0] > 0 ? s.storage[$0] + s.storage[$0] : 0) }
+    XCTAssertEqual(t.gradient(of: v)!.storage, again)
+    XCTAssertEqual(s, randomTensor(3, 5, seed: 2), "the seed is never written")
+    t.reset()
+    let w = t.leaf(x, requiresGrad: true)
+    let z = t.relu(w)
+    XCTAssertNil(t.gradient(of: z), "reset forgets a borrowed seed")
   }
 
   func refMean(_ x: [Double], _ csr: CSR, dim: Int) -> [[Double]] {

@@ -22,6 +22,8 @@ public final class Tape {
   }
 
   var nodes: [Node] = []
+  /// The seed the last `backward(from:seed:)` used in place as its root's gradient.
+  private var borrowedSeed: (id: Int, seed: Tensor)?
   public let workspace: Workspace
   /// When false, ops record no backward closures (evaluation and inference).
   public var isRecording = true
@@ -32,6 +34,7 @@ public final class Tape {
 
   /// Forgets every node and rewinds the workspace (parameter gradients in the arena stay).
   public func reset() {
+    borrowedSeed = nil
     nodes.removeAll(keepingCapacity: true)
     workspace.reset()
   }
@@ -83,6 +86,7 @@ public final class Tape {
 
   /// The gradient accumulated for `v`, or nil when `v` needs none or received none.
   public func gradient(of v: Var) -> Tensor? {
+    if let b = borrowedSeed, b.id == v.id { return b.seed }
     let n = nodes[v.id]
     guard let g = n.grad else { return nil }
     return Tensor(rows: n.rows, cols: n.cols, copying: g)
@@ -92,32 +96,57 @@ public final class Tape {
 
   /// Seeds `d(out) = seed` (default: 1 for a 1×1 scalar) and runs every recorded backward in
   /// reverse order.
+  ///
+  /// When `out` has no gradient yet, the seed's storage is the gradient (borrowed, not copied:
+  /// backward closures only read their output's gradient, and no op writes the gradient of a
+  /// later node). `gradient(of: out)` then returns the seed; anything that accumulates into
+  /// `out`'s gradient afterwards (another `backward`) first copies it into the workspace.
   public func backward(from out: Var, seed: Tensor? = nil) {
     let n = nodes[out.id]
     precondition(n.requiresGrad, "backward from a value that does not require a gradient")
-    if let seed {
-      precondition(seed.rows == n.rows && seed.cols == n.cols, "backward: seed shape mismatch")
-      seed.storage.withUnsafeBufferPointer { src in
-        guard let s = src.baseAddress else { return }
-        if let g = nodes[out.id].grad {
-          Kernels.addRow(g, s, seed.count)
-        } else {  // no gradient yet: the seed is it (no zero fill, then add)
-          let g = workspace.allocate(seed.count)
-          g.update(from: s, count: seed.count)
-          nodes[out.id].grad = g
-        }
-      }
-      _ = gradPointer(out)  // a 0-element seed: still allocate
-    } else {
+    materializeBorrowedSeed()
+    guard let seed else {
       let g = gradPointer(out)!
       precondition(n.rows * n.cols == 1, "backward from a non-scalar \(n.rows)×\(n.cols) needs a seed")
       g[0] += 1
+      walk(from: out.id)
+      return
     }
-    var i = out.id
+    precondition(seed.rows == n.rows && seed.cols == n.cols, "backward: seed shape mismatch")
+    if let g = nodes[out.id].grad {
+      seed.storage.withUnsafeBufferPointer { if let s = $0.baseAddress { Kernels.addRow(g, s, seed.count) } }
+      walk(from: out.id)
+      return
+    }
+    if seed.count == 0 {  // nothing to borrow: an empty gradient buffer
+      _ = gradPointer(out)
+      walk(from: out.id)
+      return
+    }
+    seed.storage.withUnsafeBufferPointer { s in
+      nodes[out.id].grad = UnsafeMutablePointer(mutating: s.baseAddress!)
+      walk(from: out.id)
+    }
+    nodes[out.id].grad = nil
+    borrowedSeed = (out.id, seed)
+  }
+
+  /// Runs the recorded backward closures of `root` and every earlier node, in reverse order.
+  private func walk(from root: Int) {
+    var i = root
     while i >= 0 {
       if nodes[i].grad != nil, let bw = nodes[i].backward { bw(self) }
       i -= 1
     }
+  }
+
+  /// Copies a seed borrowed by the last `backward` into the workspace as its node's gradient.
+  private func materializeBorrowedSeed() {
+    guard let (id, seed) = borrowedSeed else { return }
+    borrowedSeed = nil
+    let g = workspace.allocate(seed.count)
+    seed.storage.withUnsafeBufferPointer { g.update(from: $0.baseAddress!, count: seed.count) }
+    nodes[id].grad = g
   }
 
   // MARK: Building ops
@@ -130,6 +159,7 @@ public final class Tape {
   /// Gradient buffer of `v`, allocated (zeroed) on first use; nil when `v` needs no gradient.
   func gradPointer(_ v: Var) -> UnsafeMutablePointer<Float>? {
     if !nodes[v.id].requiresGrad { return nil }
+    if borrowedSeed?.id == v.id { materializeBorrowedSeed() }
     if let g = nodes[v.id].grad { return g }
     let g = workspace.zeros(nodes[v.id].rows * nodes[v.id].cols)
     nodes[v.id].grad = g
