@@ -77,30 +77,23 @@ public final class BlockSampler {
           var list = srcNodes[s]
           srcNodes[s] = []
           var d32 = [Int32](repeating: 0, count: m), s32 = d32
-          res.dst.withUnsafeBufferPointer { rd in
-            res.src.withUnsafeBufferPointer { rs in
-              d32.withUnsafeMutableBufferPointer { od in
-                s32.withUnsafeMutableBufferPointer { os in
-                  map.withDense { dense in
-                    var lastDst: Int64 = -1, lastLocal: Int32 = -1
-                    for k in 0..<m {
-                      // Entries are grouped by destination: look each one up once.
-                      if rd[k] != lastDst { lastDst = rd[k]; lastLocal = dense.get(lastDst) }
-                      od[k] = lastLocal
-                      let id = rs[k]
-                      var local = dense.get(id)
-                      if local < 0 {
-                        local = Int32(list.count)
-                        list.append(id)
-                        dense.set(id, local)
-                      }
-                      os[k] = local
+          var fresh = 0
+          let newIds = [Int64](unsafeUninitializedCapacity: m) { nb, count in
+            res.dst.withUnsafeBufferPointer { rd in
+              res.src.withUnsafeBufferPointer { rs in
+                d32.withUnsafeMutableBufferPointer { od in
+                  s32.withUnsafeMutableBufferPointer { os in
+                    map.withDense { dense in
+                      fresh = Self.number(dst: rd, src: rs, firstNew: Int32(list.count), dense: dense,
+                                          dstOut: od, srcOut: os, newIds: nb)
                     }
                   }
                 }
               }
             }
+            count = fresh
           }
+          list.append(contentsOf: newIds)
           srcNodes[s] = list
           pairs[r.etype] = (d32, s32)
           eids[l][r.etype] = res.eid
@@ -119,20 +112,62 @@ public final class BlockSampler {
     }
     return SampledFlow(flow: MessageFlow(nodes: named, edges: edges), edgeIds: eids)
   }
+
+  /// Numbers one request's sampled edges in the layer's local ids: `dstOut[k]` is the local id of
+  /// `dst[k]` (already in the map), `srcOut[k]` that of `src[k]`, where a source not yet in the
+  /// map becomes `firstNew`, `firstNew + 1`, … in order of first appearance (DGL's convention)
+  /// and is appended to `newIds`. Returns how many were new. Entries are grouped by destination,
+  /// so each destination is looked up once. The dense path has no data-dependent branch: a
+  /// source's slot is written whether or not it was new, and the new-id count grows by 0 or 1.
+  @inline(__always)
+  static func number(dst rd: UnsafeBufferPointer<Int64>, src rs: UnsafeBufferPointer<Int64>, firstNew: Int32,
+                     dense: IdMap.Dense, dstOut od: UnsafeMutableBufferPointer<Int32>,
+                     srcOut os: UnsafeMutableBufferPointer<Int32>, newIds nb: UnsafeMutableBufferPointer<Int64>) -> Int {
+    var lastDst: Int64 = -1, lastLocal: Int32 = -1
+    var fresh = 0
+    guard let slots = dense.slots else {  // the dictionary fallback
+      for k in 0..<rs.count {
+        if rd[k] != lastDst { lastDst = rd[k]; lastLocal = dense.get(lastDst) }
+        od[k] = lastLocal
+        var l = dense.get(rs[k])
+        if l < 0 {
+          l = firstNew + Int32(fresh)
+          dense.set(rs[k], l)
+          nb[fresh] = rs[k]
+          fresh += 1
+        }
+        os[k] = l
+      }
+      return fresh
+    }
+    let g = dense.generation
+    for k in 0..<rs.count {
+      if rd[k] != lastDst { lastDst = rd[k]; lastLocal = dense.get(lastDst) }
+      od[k] = lastLocal
+      let id = rs[k], i = Int(id)
+      let v = slots[i]
+      let seen = UInt32(truncatingIfNeeded: v >> 32) == g
+      let l = seen ? Int32(truncatingIfNeeded: v) : firstNew &+ Int32(truncatingIfNeeded: fresh)
+      slots[i] = IdMap.slot(g, l)
+      nb[fresh] = id  // kept only when new: the next new id overwrites it otherwise
+      fresh &+= seen ? 0 : 1
+      os[k] = l
+    }
+    return fresh
+  }
 }
 
-/// Global node id → local row for one layer: a dense stamped array (a stale stamp means
-/// absent, so a new layer costs one increment, not a clear), or a dictionary for huge graphs.
+/// Global node id → local row for one layer: one 8-byte slot per node holding a generation stamp
+/// (high half) and the local row (low half), so a lookup is one load; a stale stamp means absent,
+/// so a new layer costs one increment, not a clear. A dictionary for huge graphs.
 struct IdMap {
-  var local: [Int32] = []
-  var stamp: [UInt32] = []
+  var slots: [UInt64] = []
   var generation: UInt32 = 0
   var dict: [Int64: Int32]? = nil
 
   init(count: Int64) {
     if count < Int64(Int32.max) {
-      local = [Int32](repeating: -1, count: Int(count))
-      stamp = [UInt32](repeating: 0, count: Int(count))
+      slots = [UInt64](repeating: 0, count: Int(count))
     } else {
       dict = [:]
     }
@@ -142,46 +177,46 @@ struct IdMap {
     if dict != nil { dict!.removeAll(keepingCapacity: true); return }
     generation &+= 1
     if generation == 0 {  // wrapped: clear once every 2³² layers
-      for i in stamp.indices { stamp[i] = 0 }
+      for i in slots.indices { slots[i] = 0 }
       generation = 1
     }
   }
 
-  /// The map as raw pointers for a hot loop (the dictionary fallback wraps itself).
+  /// A slot: `generation` in the high half, `local` in the low half.
+  @inline(__always) static func slot(_ generation: UInt32, _ local: Int32) -> UInt64 {
+    UInt64(generation) << 32 | UInt64(UInt32(bitPattern: local))
+  }
+
+  /// The map as a raw pointer for a hot loop (the dictionary fallback wraps itself).
   struct Dense {
-    let local: UnsafeMutablePointer<Int32>?
-    let stamp: UnsafeMutablePointer<UInt32>?
+    let slots: UnsafeMutablePointer<UInt64>?
     let generation: UInt32
     let fallback: UnsafeMutablePointer<IdMap>
     @inline(__always) func get(_ id: Int64) -> Int32 {
-      guard let stamp, let local else { return fallback.pointee.get(id) }
-      let i = Int(id)
-      return stamp[i] == generation ? local[i] : -1
+      guard let slots else { return fallback.pointee.get(id) }
+      let v = slots[Int(id)]
+      return UInt32(truncatingIfNeeded: v >> 32) == generation ? Int32(truncatingIfNeeded: v) : -1
     }
     @inline(__always) func set(_ id: Int64, _ v: Int32) {
-      guard let stamp, let local else { fallback.pointee.set(id, v); return }
-      let i = Int(id)
-      stamp[i] = generation
-      local[i] = v
+      guard let slots else { fallback.pointee.set(id, v); return }
+      slots[Int(id)] = IdMap.slot(generation, v)
     }
   }
 
   mutating func withDense<R>(_ body: (Dense) -> R) -> R {
     if dict != nil {
       return withUnsafeMutablePointer(to: &self) { me in
-        body(Dense(local: nil, stamp: nil, generation: 0, fallback: me))
+        body(Dense(slots: nil, generation: 0, fallback: me))
       }
     }
-    var l = local, s = stamp
-    local = []; stamp = []
-    defer { local = l; stamp = s }
+    var s = slots
+    slots = []
+    defer { slots = s }
     let g = generation
-    return l.withUnsafeMutableBufferPointer { lb in
-      s.withUnsafeMutableBufferPointer { sb in
-        var dummy = IdMap(count: 0)
-        return withUnsafeMutablePointer(to: &dummy) { d in
-          body(Dense(local: lb.baseAddress, stamp: sb.baseAddress, generation: g, fallback: d))
-        }
+    return s.withUnsafeMutableBufferPointer { sb in
+      var dummy = IdMap(count: 0)
+      return withUnsafeMutablePointer(to: &dummy) { d in
+        body(Dense(slots: sb.baseAddress, generation: g, fallback: d))
       }
     }
   }
@@ -189,15 +224,13 @@ struct IdMap {
   @inline(__always)
   func get(_ id: Int64) -> Int32 {
     if let dict { return dict[id] ?? -1 }
-    let i = Int(id)
-    return stamp[i] == generation ? local[i] : -1
+    let v = slots[Int(id)]
+    return UInt32(truncatingIfNeeded: v >> 32) == generation ? Int32(truncatingIfNeeded: v) : -1
   }
 
   @inline(__always)
   mutating func set(_ id: Int64, _ v: Int32) {
     if dict != nil { dict![id] = v; return }
-    let i = Int(id)
-    stamp[i] = generation
-    local[i] = v
+    slots[Int(id)] = IdMap.slot(generation, v)
   }
 }

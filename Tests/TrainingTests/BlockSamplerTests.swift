@@ -19,6 +19,50 @@ final class BlockSamplerTests: XCTestCase {
     }
   }
 
+  /// The branch-free numbering of sampled edges equals the plain loop (a dictionary, new sources
+  /// in order of first appearance), for the dense map over several generations and for the
+  /// dictionary a huge graph uses.
+  func testNumberingEqualsThePlainLoop() {
+    var g = Generator(seed: 5)
+    for dense in [true, false] {
+      var map = IdMap(count: dense ? 1000 : Int64(Int32.max) + 1)
+      for round in 0..<4 {
+        map.nextGeneration()
+        let dsts = (0..<20).map { _ in Int64(g.nextInt(below: 1000)) }
+        var ref: [Int64: Int32] = [:]
+        for d in dsts where ref[d] == nil { ref[d] = Int32(ref.count); map.set(d, ref[d]!) }
+        let firstNew = Int32(ref.count)
+        var rd: [Int64] = [], rs: [Int64] = []
+        for d in Set(dsts).sorted() {
+          for _ in 0..<g.nextInt(below: 6) { rd.append(d); rs.append(Int64(g.nextInt(below: round == 0 ? 30 : 1000))) }
+        }
+        var wantDst: [Int32] = [], wantSrc: [Int32] = [], wantNew: [Int64] = []
+        for (d, s) in zip(rd, rs) {
+          wantDst.append(ref[d]!)
+          if ref[s] == nil { ref[s] = firstNew + Int32(wantNew.count); wantNew.append(s) }
+          wantSrc.append(ref[s]!)
+        }
+        var od = [Int32](repeating: 0, count: rd.count), os = od
+        var nb = [Int64](repeating: -7, count: rd.count)
+        let fresh = rd.withUnsafeBufferPointer { rdp in
+          rs.withUnsafeBufferPointer { rsp in
+            od.withUnsafeMutableBufferPointer { odp in
+              os.withUnsafeMutableBufferPointer { osp in
+                nb.withUnsafeMutableBufferPointer { nbp in
+                  map.withDense { BlockSampler.number(dst: rdp, src: rsp, firstNew: firstNew, dense: $0, dstOut: odp, srcOut: osp, newIds: nbp) }
+                }
+              }
+            }
+          }
+        }
+        XCTAssertEqual(od, wantDst, "dense \(dense) round \(round)")
+        XCTAssertEqual(os, wantSrc, "dense \(dense) round \(round)")
+        XCTAssertEqual(Array(nb.prefix(fresh)), wantNew, "dense \(dense) round \(round)")
+        for s in wantNew { XCTAssertEqual(map.get(s), ref[s]!) }
+      }
+    }
+  }
+
   /// With every neighbour taken, each block holds exactly the in-edges of its destinations in
   /// the unpartitioned data; destinations are the first source rows; every layer's ids are
   /// unique per type; new sources are exactly the neighbours not yet present.
