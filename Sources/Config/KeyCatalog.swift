@@ -63,11 +63,12 @@ enum KeyCatalog {
   static let taskKind: [TaskKind.Name: Set<String>] = [
     .nodeClassification: [
       "target_ntype", "label_field", "num_classes", "multilabel", "imbalance_class_weights",
+      "multilabel_weights",
     ],
     .nodeRegression: ["target_ntype", "label_field"],
     .edgeClassification: [
       "target_etype", "label_field", "num_classes", "multilabel", "imbalance_class_weights",
-      "decoder_type", "num_decoder_basis", "remove_target_edge_type", "reverse_edge_types_map",
+      "multilabel_weights", "decoder_type", "num_decoder_basis", "remove_target_edge_type", "reverse_edge_types_map",
     ],
     .edgeRegression: [
       "target_etype", "label_field", "decoder_type", "num_decoder_basis",
@@ -118,11 +119,11 @@ enum KeyCatalog {
   /// when null or equal to the default given here (nil = only null), else `unsupported`.
   static let unsupportedUnlessDefault: [TaskKind.Name: [String: String?]] = [
     .nodeClassification: [
-      "multilabel_weights": nil, "class_loss_func": "cross_entropy", "alpha": nil, "gamma": nil,
+      "class_loss_func": "cross_entropy", "alpha": nil, "gamma": nil,
     ],
     .nodeRegression: ["regression_loss_func": "mse", "alpha": nil, "gamma": nil],
     .edgeClassification: [
-      "multilabel_weights": nil, "class_loss_func": "cross_entropy", "alpha": nil, "gamma": nil,
+      "class_loss_func": "cross_entropy", "alpha": nil, "gamma": nil,
       "decoder_edge_feat": nil,
     ],
     .edgeRegression: [

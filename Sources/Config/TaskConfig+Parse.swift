@@ -82,21 +82,21 @@ extension TaskConfig {
   private static func readKind(_ r: inout Reader, _ name: TaskKind.Name) throws -> TaskKind {
     switch name {
     case .nodeClassification:
-      let (n, w, m) = try classification(&r)
+      let (n, w, m, pw) = try classification(&r)
       return .nodeClassification(
         NodeClassification(
           targetNodeType: try nodeType(&r), labelField: try label(&r), numClasses: n,
-          multilabel: m, imbalanceClassWeights: w))
+          multilabel: m, imbalanceClassWeights: w, multilabelWeights: pw))
     case .nodeRegression:
       return .nodeRegression(
         NodeRegression(targetNodeType: try nodeType(&r), labelField: try label(&r)))
     case .edgeClassification:
-      let (n, w, m) = try classification(&r)
+      let (n, w, m, pw) = try classification(&r)
       let (et, listed) = try edgeType(&r)
       return .edgeClassification(
         EdgeClassification(
           targetEdgeType: et, listedEdgeTypes: listed, labelField: try label(&r), numClasses: n,
-          multilabel: m, imbalanceClassWeights: w, decoder: try edgeDecoder(&r),
+          multilabel: m, imbalanceClassWeights: w, multilabelWeights: pw, decoder: try edgeDecoder(&r),
           removeTargetEdgeType: try r.value("remove_target_edge_type", default: true, Read.bool),
           reverseEdgeTypes: try reverseMap(&r)))
     case .edgeRegression:
@@ -168,25 +168,11 @@ extension TaskConfig {
     try r.required("label_field", "the field holding the label", Read.string)
   }
 
-  private static func classification(_ r: inout Reader) throws -> (Int, [Double]?, Bool) {
+  private static func classification(_ r: inout Reader) throws -> (Int, [Double]?, Bool, [Double]?) {
     let n = try r.required("num_classes", "an integer ≥ 2", Read.int)
     try r.check("num_classes", n, n >= 2, "num_classes must be ≥ 2")
     let multilabel = try r.value("multilabel", default: false, Read.bool)
-    let weights = try r.get("imbalance_class_weights") { node, p -> [Double] in
-      let texts: [String]
-      if case .scalar = node {
-        texts = try node.string(p).split(separator: ",").map(String.init)
-      } else {
-        texts = try node.stringList(p)
-      }
-      return try texts.map { t in
-        guard let w = Double(t.trimmingCharacters(in: .whitespaces)) else {
-          throw ConfigError(
-            .wrongType, path: p, "'\(t)' is not a number (write \"w1,w2,…\")", line: node.line)
-        }
-        return w
-      }
-    }?.0
+    let weights = try numberList(&r, "imbalance_class_weights")
     if let weights {
       try r.check(
         "imbalance_class_weights", weights, weights.count == n,
@@ -194,7 +180,36 @@ extension TaskConfig {
       try r.check(
         "imbalance_class_weights", weights, weights.allSatisfy { $0 > 0 }, "each weight must be > 0")
     }
-    return (n, weights, multilabel)
+    // GraphStorm's BCE `pos_weight` for multi-label tasks: one per class, each ≥ 0.
+    let positive = try numberList(&r, "multilabel_weights")
+    if let positive {
+      try r.check("multilabel_weights", positive, multilabel, "needs multilabel: true")
+      try r.check(
+        "multilabel_weights", positive, positive.count == n,
+        "needs num_classes (\(n)) weights, found \(positive.count)")
+      try r.check(
+        "multilabel_weights", positive, positive.allSatisfy { $0 >= 0 }, "each weight must be ≥ 0")
+    }
+    return (n, weights, multilabel, positive)
+  }
+
+  /// A list of numbers written GraphStorm's way (`"w1,w2,…"`) or as a YAML list.
+  private static func numberList(_ r: inout Reader, _ key: String) throws -> [Double]? {
+    try r.get(key) { node, p -> [Double] in
+      let texts: [String]
+      if case .scalar = node {
+        texts = try node.string(p).split(separator: ",").map(String.init)
+      } else {
+        texts = try node.stringList(p)
+      }
+      return try texts.map { t in
+        guard let w = Double(t.trimmingCharacters(in: .whitespaces)), w.isFinite else {
+          throw ConfigError(
+            .wrongType, path: p, "'\(t)' is not a number (write \"w1,w2,…\")", line: node.line)
+        }
+        return w
+      }
+    }?.0
   }
 
   private static func edgeDecoder(_ r: inout Reader) throws -> EdgeDecoder {

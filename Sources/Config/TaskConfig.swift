@@ -104,6 +104,9 @@ public struct NodeClassification: Equatable, Sendable {
   public var multilabel: Bool
   /// `imbalance_class_weights` (`"w1,…"`, each > 0, `numClasses` of them).
   public var imbalanceClassWeights: [Double]?
+  /// `multilabel_weights` (`"w1,…"`, each ≥ 0, `numClasses` of them; only with `multilabel`):
+  /// the BCE `pos_weight`, the weight of each class's positive term.
+  public var multilabelWeights: [Double]?
 }
 
 public struct NodeRegression: Equatable, Sendable {
@@ -120,6 +123,8 @@ public struct EdgeClassification: Equatable, Sendable {
   public var numClasses: Int
   public var multilabel: Bool
   public var imbalanceClassWeights: [Double]?
+  /// `multilabel_weights`: as for node classification.
+  public var multilabelWeights: [Double]?
   /// `decoder_type` (`DenseBiDecoder`) with `num_decoder_basis` (2).
   public var decoder: EdgeDecoder
   /// `remove_target_edge_type` (true): the target type and its reverse get fanout 0.

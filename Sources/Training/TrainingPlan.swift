@@ -130,8 +130,9 @@ public struct TrainingPlan {
         }
         return out
       }
-      func classification(_ n: Int, _ multilabel: Bool, _ w: [Double]?) -> ClassificationSpec {
-        ClassificationSpec(numClasses: n, multilabel: multilabel, classWeights: w.map { $0.map(Float.init) })
+      func classification(_ n: Int, _ multilabel: Bool, _ w: [Double]?, _ pw: [Double]?) -> ClassificationSpec {
+        ClassificationSpec(numClasses: n, multilabel: multilabel, classWeights: w.map { $0.map(Float.init) },
+                           multilabelWeights: pw.map { $0.map(Float.init) })
       }
       func edgeDecoder(_ d: EdgeDecoder) -> EdgeDecoderKind {
         switch d {
@@ -143,7 +144,7 @@ public struct TrainingPlan {
       switch task.kind {
       case .nodeClassification(let t):
         let nt = try ntypeId(t.targetNodeType, path)
-        kind = .nodeClassification(ntype: t.targetNodeType, classification(t.numClasses, t.multilabel, t.imbalanceClassWeights))
+        kind = .nodeClassification(ntype: t.targetNodeType, classification(t.numClasses, t.multilabel, t.imbalanceClassWeights, t.multilabelWeights))
         target = .nodes(ntype: nt); field = t.labelField
       case .nodeRegression(let t):
         kind = .nodeRegression(ntype: t.targetNodeType)
@@ -157,7 +158,7 @@ public struct TrainingPlan {
         let e = try etypeId(t.targetEdgeType, path)
         reverseOf = try reverseIds(t.reverseEdgeTypes)
         if t.removeTargetEdgeType { removeEdgeTypes([e] + (reverseOf[e].map { [$0] } ?? [])) }
-        kind = .edgeClassification(etype: medges[e], decoder: edgeDecoder(t.decoder), classification(t.numClasses, t.multilabel, t.imbalanceClassWeights))
+        kind = .edgeClassification(etype: medges[e], decoder: edgeDecoder(t.decoder), classification(t.numClasses, t.multilabel, t.imbalanceClassWeights, t.multilabelWeights))
         target = .edges(etypes: [e]); field = t.labelField
       case .edgeRegression(let t):
         let e = try etypeId(t.targetEdgeType, path)

@@ -123,6 +123,7 @@ final class DefaultsTests: XCTestCase {
           num_classes: 3
           multilabel: true
           imbalance_class_weights: "1,2,0.5"
+          multilabel_weights: "3,0,1.5"
           eval_metric: [F1_SCORE, accuracy]
           mask_fields: [tm, null, tt]
       - node_regression:
@@ -133,6 +134,8 @@ final class DefaultsTests: XCTestCase {
           target_etype: ["user,rating,movie"]
           label_field: stars
           num_classes: 5
+          multilabel: true
+          multilabel_weights: [1, 2, 3, 4, 5]
           decoder_type: MLPDecoder
           remove_target_edge_type: false
           reverse_edge_types_map: ["user,rating,rating-rev,movie"]
@@ -174,6 +177,9 @@ final class DefaultsTests: XCTestCase {
     else { return XCTFail("kinds out of order") }
     XCTAssertTrue(nc.multilabel)
     XCTAssertEqual(nc.imbalanceClassWeights, [1, 2, 0.5])
+    XCTAssertEqual(nc.multilabelWeights, [3, 0, 1.5])
+    XCTAssertEqual(ec.multilabelWeights, [1, 2, 3, 4, 5])
+    XCTAssertNil(ec.imbalanceClassWeights)
     XCTAssertEqual(c.tasks[0].evalMetrics, [.f1Score, .accuracy])
     XCTAssertEqual(c.tasks[0].masks, MaskFields(train: "tm", val: nil, test: "tt"))
     XCTAssertEqual(nr.labelField, "year")

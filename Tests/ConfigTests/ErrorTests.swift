@@ -141,6 +141,18 @@ final class ErrorTests: XCTestCase {
     assertConfigError(.invalidValue, path: "\(nc).imbalance_class_weights", contains: ["4"]) {
       try parse(yaml(tasks: ncTask + "\n    imbalance_class_weights: \"1,2\""))
     }
+    assertConfigError(.invalidValue, path: "\(nc).multilabel_weights", contains: ["multilabel: true"]) {
+      try parse(yaml(tasks: ncTask + "\n    multilabel_weights: \"1,2,3,4\""))
+    }
+    assertConfigError(.invalidValue, path: "\(nc).multilabel_weights", contains: ["(4)", "found 3"]) {
+      try parse(yaml(tasks: ncTask + "\n    multilabel: true\n    multilabel_weights: \"1,2,3\""))
+    }
+    assertConfigError(.invalidValue, path: "\(nc).multilabel_weights", contains: ["≥ 0"]) {
+      try parse(yaml(tasks: ncTask + "\n    multilabel: true\n    multilabel_weights: \"1,-2,3,4\""))
+    }
+    assertConfigError(.wrongType, path: "\(nc).multilabel_weights", contains: ["'x'"]) {
+      try parse(yaml(tasks: ncTask + "\n    multilabel: true\n    multilabel_weights: \"1,x,3,4\""))
+    }
     assertConfigError(.invalidValue, path: "gsf.hyperparam2.dropout") {
       try parse(yaml(globals: "hyperparam2:\n  dropout: 1.0", tasks: ncTask))
     }
