@@ -10,7 +10,7 @@ VENV        ?= .venv-interop
 PYTHON_OK    = $(VENV)/bin/python -c 'import pyarrow, numpy' >/dev/null 2>&1
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps venv build release test bench demo clean format
+.PHONY: all deps venv build release test bench segment-bound demo clean format
 
 all: build
 
@@ -51,6 +51,13 @@ bench: deps venv
 	$(SWIFT) build -c release --scratch-path $(BUILD_DIR)
 	rm -f bench-results.jsonl
 	GUST_PYTHON=$(abspath $(VENV))/bin/python $(BUILD_DIR)/release/gust-bench $(BENCH_ARGS)
+
+## segment-bound: the segment-mean row's kernel beside the bare traffic of its random rows (a C probe;
+## see docs/ARCHITECTURE.md, "Measured"). Built with the toolchain's clang into $(BUILD_DIR).
+segment-bound:
+	@mkdir -p $(BUILD_DIR)
+	clang -O2 -mavx2 -o $(BUILD_DIR)/segment-bound scripts/segment_bound.c
+	$(BUILD_DIR)/segment-bound
 
 ## demo: release build, then `gust demo`: generate a small synthetic graph -> construct 2 partitions ->
 ## train all seven task kinds (2 gust-server processes, 1 gust-trainer) -> per-task metrics table.
