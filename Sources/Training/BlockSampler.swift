@@ -57,10 +57,12 @@ public final class BlockSampler {
     layers[L] = seeds
     var edges = [[Model.EdgeType: CSR]](repeating: [:], count: L)
     var eids = [[Int: [Int64]]](repeating: [:], count: L)
+    // The map is empty between layers: each layer clears the ids it set; an error clears all.
+    var finished = false
+    defer { if !finished { map.clearAll() } }
     for l in stride(from: L - 1, through: 0, by: -1) {
       let dstNodes = layers[l + 1]
       var srcNodes = dstNodes
-      map.nextGeneration()
       for t in 0..<T { for (i, id) in dstNodes[t].enumerated() { map.set(id, Int32(i)) } }
       var pairs: [Int: (dst: [Int32], src: [Int32])] = [:]
       let layerSeed = deriveSeed(base: seed, salt: UInt64(firstLayer + l))
@@ -104,7 +106,9 @@ public final class BlockSampler {
                                       dst: p.dst, src: p.src)
       }
       layers[l] = srcNodes
+      map.clear(srcNodes)
     }
+    finished = true
     let named: [[String: [Int64]]] = layers.map { perType in
       var m: [String: [Int64]] = [:]
       for (t, ids) in perType.enumerated() where !ids.isEmpty { m[c.ntypes[t]] = ids }
@@ -118,14 +122,14 @@ public final class BlockSampler {
   /// map becomes `firstNew`, `firstNew + 1`, … in order of first appearance (DGL's convention)
   /// and is appended to `newIds`. Returns how many were new. Entries are grouped by destination,
   /// so each destination is looked up once. The dense path has no data-dependent branch: a
-  /// source's slot is written whether or not it was new, and the new-id count grows by 0 or 1.
+  /// source's entry is written whether or not it was new, and the new-id count grows by 0 or 1.
   @inline(__always)
   static func number(dst rd: UnsafeBufferPointer<Int64>, src rs: UnsafeBufferPointer<Int64>, firstNew: Int32,
                      dense: IdMap.Dense, dstOut od: UnsafeMutableBufferPointer<Int32>,
                      srcOut os: UnsafeMutableBufferPointer<Int32>, newIds nb: UnsafeMutableBufferPointer<Int64>) -> Int {
     var lastDst: Int64 = -1, lastLocal: Int32 = -1
     var fresh = 0
-    guard let slots = dense.slots else {  // the dictionary fallback
+    guard let local = dense.local else {  // the dictionary fallback
       for k in 0..<rs.count {
         if rd[k] != lastDst { lastDst = rd[k]; lastLocal = dense.get(lastDst) }
         od[k] = lastLocal
@@ -140,15 +144,14 @@ public final class BlockSampler {
       }
       return fresh
     }
-    let g = dense.generation
     for k in 0..<rs.count {
       if rd[k] != lastDst { lastDst = rd[k]; lastLocal = dense.get(lastDst) }
       od[k] = lastLocal
       let id = rs[k], i = Int(id)
-      let v = slots[i]
-      let seen = UInt32(truncatingIfNeeded: v >> 32) == g
-      let l = seen ? Int32(truncatingIfNeeded: v) : firstNew &+ Int32(truncatingIfNeeded: fresh)
-      slots[i] = IdMap.slot(g, l)
+      let v = local[i]
+      let seen = v >= 0
+      let l = seen ? v : firstNew &+ Int32(truncatingIfNeeded: fresh)
+      local[i] = l
       nb[fresh] = id  // kept only when new: the next new id overwrites it otherwise
       fresh &+= seen ? 0 : 1
       os[k] = l
@@ -157,66 +160,62 @@ public final class BlockSampler {
   }
 }
 
-/// Global node id → local row for one layer: one 8-byte slot per node holding a generation stamp
-/// (high half) and the local row (low half), so a lookup is one load; a stale stamp means absent,
-/// so a new layer costs one increment, not a clear. A dictionary for huge graphs.
+/// Global node id → local row for one layer: one `Int32` per node, -1 when absent (4 bytes a
+/// node), or a dictionary for huge graphs. A layer clears exactly the ids it set (`clear`), so
+/// the next starts empty without touching the rest; `clearAll` after an error.
 struct IdMap {
-  var slots: [UInt64] = []
-  var generation: UInt32 = 0
+  var local: [Int32] = []
   var dict: [Int64: Int32]? = nil
 
   init(count: Int64) {
     if count < Int64(Int32.max) {
-      slots = [UInt64](repeating: 0, count: Int(count))
+      local = [Int32](repeating: -1, count: Int(count))
     } else {
       dict = [:]
     }
   }
 
-  mutating func nextGeneration() {
+  /// Forgets `ids` (every id set since the map was last empty, e.g. a layer's source lists).
+  mutating func clear<S: Sequence>(_ ids: S) where S.Element == [Int64] {
     if dict != nil { dict!.removeAll(keepingCapacity: true); return }
-    generation &+= 1
-    if generation == 0 {  // wrapped: clear once every 2³² layers
-      for i in slots.indices { slots[i] = 0 }
-      generation = 1
+    local.withUnsafeMutableBufferPointer { lb in
+      for list in ids { for id in list { lb[Int(id)] = -1 } }
     }
   }
 
-  /// A slot: `generation` in the high half, `local` in the low half.
-  @inline(__always) static func slot(_ generation: UInt32, _ local: Int32) -> UInt64 {
-    UInt64(generation) << 32 | UInt64(UInt32(bitPattern: local))
+  /// Forgets everything (after an error left the map in an unknown state).
+  mutating func clearAll() {
+    if dict != nil { dict!.removeAll(keepingCapacity: true); return }
+    for i in local.indices { local[i] = -1 }
   }
 
   /// The map as a raw pointer for a hot loop (the dictionary fallback wraps itself).
   struct Dense {
-    let slots: UnsafeMutablePointer<UInt64>?
-    let generation: UInt32
+    let local: UnsafeMutablePointer<Int32>?
     let fallback: UnsafeMutablePointer<IdMap>
     @inline(__always) func get(_ id: Int64) -> Int32 {
-      guard let slots else { return fallback.pointee.get(id) }
-      let v = slots[Int(id)]
-      return UInt32(truncatingIfNeeded: v >> 32) == generation ? Int32(truncatingIfNeeded: v) : -1
+      guard let local else { return fallback.pointee.get(id) }
+      return local[Int(id)]
     }
     @inline(__always) func set(_ id: Int64, _ v: Int32) {
-      guard let slots else { fallback.pointee.set(id, v); return }
-      slots[Int(id)] = IdMap.slot(generation, v)
+      guard let local else { fallback.pointee.set(id, v); return }
+      local[Int(id)] = v
     }
   }
 
   mutating func withDense<R>(_ body: (Dense) -> R) -> R {
     if dict != nil {
       return withUnsafeMutablePointer(to: &self) { me in
-        body(Dense(slots: nil, generation: 0, fallback: me))
+        body(Dense(local: nil, fallback: me))
       }
     }
-    var s = slots
-    slots = []
-    defer { slots = s }
-    let g = generation
-    return s.withUnsafeMutableBufferPointer { sb in
+    var l = local
+    local = []
+    defer { local = l }
+    return l.withUnsafeMutableBufferPointer { lb in
       var dummy = IdMap(count: 0)
       return withUnsafeMutablePointer(to: &dummy) { d in
-        body(Dense(slots: sb.baseAddress, generation: g, fallback: d))
+        body(Dense(local: lb.baseAddress, fallback: d))
       }
     }
   }
@@ -224,13 +223,12 @@ struct IdMap {
   @inline(__always)
   func get(_ id: Int64) -> Int32 {
     if let dict { return dict[id] ?? -1 }
-    let v = slots[Int(id)]
-    return UInt32(truncatingIfNeeded: v >> 32) == generation ? Int32(truncatingIfNeeded: v) : -1
+    return local[Int(id)]
   }
 
   @inline(__always)
   mutating func set(_ id: Int64, _ v: Int32) {
     if dict != nil { dict![id] = v; return }
-    slots[Int(id)] = IdMap.slot(generation, v)
+    local[Int(id)] = v
   }
 }

@@ -20,14 +20,16 @@ final class BlockSamplerTests: XCTestCase {
   }
 
   /// The branch-free numbering of sampled edges equals the plain loop (a dictionary, new sources
-  /// in order of first appearance), for the dense map over several generations and for the
-  /// dictionary a huge graph uses.
+  /// in order of first appearance), for the dense map over several layers (each clearing the ids
+  /// it set) and for the dictionary a huge graph uses.
   func testNumberingEqualsThePlainLoop() {
     var g = Generator(seed: 5)
     for dense in [true, false] {
       var map = IdMap(count: dense ? 1000 : Int64(Int32.max) + 1)
+      var previous: [Int64] = []
       for round in 0..<4 {
-        map.nextGeneration()
+        map.clear([previous])
+        for id in previous { XCTAssertEqual(map.get(id), -1, "cleared") }
         let dsts = (0..<20).map { _ in Int64(g.nextInt(below: 1000)) }
         var ref: [Int64: Int32] = [:]
         for d in dsts where ref[d] == nil { ref[d] = Int32(ref.count); map.set(d, ref[d]!) }
@@ -59,6 +61,7 @@ final class BlockSamplerTests: XCTestCase {
         XCTAssertEqual(os, wantSrc, "dense \(dense) round \(round)")
         XCTAssertEqual(Array(nb.prefix(fresh)), wantNew, "dense \(dense) round \(round)")
         for s in wantNew { XCTAssertEqual(map.get(s), ref[s]!) }
+        previous = Array(ref.keys)
       }
     }
   }
@@ -122,6 +125,25 @@ final class BlockSamplerTests: XCTestCase {
         for d in 0..<csr.numDst { XCTAssertLessThanOrEqual(csr.offsets[d + 1] - csr.offsets[d], 2) }
       }
     }
+  }
+
+  /// A sample that fails after filling the sampler's id map leaves no trace: the next sample
+  /// equals a fresh sampler's.
+  func testFailedSampleLeavesNoTrace() throws {
+    let access = try LocalGraphAccess(configPath: Self.graph.configPath)
+    let c = access.partitionConfig
+    let plan = SamplingPlan(fanouts: [[Int]](repeating: [Int](repeating: 2, count: c.etypes.count), count: 2))
+    let sd = seeds(c, 20, 5)
+    let want = try BlockSampler(graph: access).sample(seeds: sd, plan: plan, seed: 1)
+    let sampler = BlockSampler(graph: access)
+    // Every node as a destination, plus a node of another type among type 0's seeds: the map
+    // holds every id when sampling type 0 throws.
+    var all = (0..<c.ntypes.count).map { t in c.nodeMap[t].flatMap { Array($0.start..<$0.end) } }
+    all[0].append(all[1][0])
+    XCTAssertThrowsError(try sampler.sample(seeds: all, plan: plan, seed: 1))
+    let got = try sampler.sample(seeds: sd, plan: plan, seed: 1)
+    XCTAssertEqual(got.flow, want.flow)
+    XCTAssertEqual(got.edgeIds, want.edgeIds)
   }
 
   /// Fanout 0 leaves an edge type out; a mask keeps only masked edges; excluded edges never appear.
