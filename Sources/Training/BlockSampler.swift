@@ -121,37 +121,21 @@ public final class BlockSampler {
   /// `dst[k]` (already in the map), `srcOut[k]` that of `src[k]`, where a source not yet in the
   /// map becomes `firstNew`, `firstNew + 1`, … in order of first appearance (DGL's convention)
   /// and is appended to `newIds`. Returns how many were new. Entries are grouped by destination,
-  /// so each destination is looked up once. The dense path has no data-dependent branch: a
-  /// source's entry is written whether or not it was new, and the new-id count grows by 0 or 1.
+  /// so each destination is looked up once. No branch depends on the data: a source's entry is
+  /// written whether or not it was new, and the new-id count grows by 0 or 1.
   @inline(__always)
   static func number(dst rd: UnsafeBufferPointer<Int64>, src rs: UnsafeBufferPointer<Int64>, firstNew: Int32,
                      dense: IdMap.Dense, dstOut od: UnsafeMutableBufferPointer<Int32>,
                      srcOut os: UnsafeMutableBufferPointer<Int32>, newIds nb: UnsafeMutableBufferPointer<Int64>) -> Int {
     var lastDst: Int64 = -1, lastLocal: Int32 = -1
     var fresh = 0
-    guard let local = dense.local else {  // the dictionary fallback
-      for k in 0..<rs.count {
-        if rd[k] != lastDst { lastDst = rd[k]; lastLocal = dense.get(lastDst) }
-        od[k] = lastLocal
-        var l = dense.get(rs[k])
-        if l < 0 {
-          l = firstNew + Int32(fresh)
-          dense.set(rs[k], l)
-          nb[fresh] = rs[k]
-          fresh += 1
-        }
-        os[k] = l
-      }
-      return fresh
-    }
     for k in 0..<rs.count {
       if rd[k] != lastDst { lastDst = rd[k]; lastLocal = dense.get(lastDst) }
       od[k] = lastLocal
-      let id = rs[k], i = Int(id)
-      let v = local[i]
+      let id = rs[k], v = dense.get(id)
       let seen = v >= 0
       let l = seen ? v : firstNew &+ Int32(truncatingIfNeeded: fresh)
-      local[i] = l
+      dense.set(id, l)
       nb[fresh] = id  // kept only when new: the next new id overwrites it otherwise
       fresh &+= seen ? 0 : 1
       os[k] = l
